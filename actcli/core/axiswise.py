@@ -1,0 +1,246 @@
+"""Axis-wise activations: softmax, log_softmax, glu, sparsemax; value, Jacobian and JVP.
+
+Kernels see a 2-D float64 array whose rows are the vectors along ``axis`` (see _array.rowwise).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UsageError
+from ..registry import Param, Spec
+from ._array import rowwise
+from ._stable import mul_exp, sigmoid, sigmoid_prime, two_sum
+
+_AXIS = Param("axis", -1, "int", help="the axis along which the vectors lie")
+
+
+def _shifted(x):
+    """(zh, zl, rest, special) for the rows of x.
+
+    z = x - max(x) as a double-double (the rounding of x - max would be amplified by exp),
+    rest = sum of exp(z) over every entry but one maximum (so 1 + rest = sum exp(z) with rest
+    kept to full relative precision), special = rows with +inf, NaN or only -inf.
+    """
+    m = np.max(x, axis=1, keepdims=True)
+    finite_max = np.isfinite(m)
+    ms = np.where(finite_max, m, 0.0)
+    zh, zl = two_sum(x, -ms)
+    zl = np.where(np.isfinite(zl), zl, 0.0)
+    e = np.exp(zh) * (1.0 + zl)
+    top = np.argmax(x, axis=1)
+    rows = np.arange(x.shape[0])
+    e[rows, top] = 0.0
+    rest = np.sum(e, axis=1, keepdims=True)
+    special = ~finite_max[:, 0]
+    return zh, zl, rest, special
+
+
+def _special_softmax(x):
+    """Rows with +inf: the +inf entries share the mass equally (the limit as they grow
+    together); rows with NaN or only -inf: NaN."""
+    inf = np.isposinf(x)
+    count = np.sum(inf, axis=1, keepdims=True)
+    out = np.where(count > 0, inf / np.maximum(count, 1), np.nan)
+    return np.where(np.any(np.isnan(x), axis=1, keepdims=True), np.nan, out)
+
+
+def _softmax(x):
+    zh, zl, rest, special = _shifted(x)
+    s = mul_exp(np.broadcast_to(1.0 / (1.0 + rest), x.shape).copy(), zh, zl)
+    if np.any(special):
+        s[special] = _special_softmax(x[special])
+    return s
+
+
+def _log_softmax(x):
+    """z - log(1 + rest): log1p keeps the top entry's tiny negative value exact."""
+    zh, zl, rest, special = _shifted(x)
+    out = (zh - np.log1p(rest)) + zl
+    if np.any(special):
+        sp = _special_softmax(x[special])
+        out[special] = np.log(sp)
+    return out
+
+
+def softmax_kernel(x):
+    return _softmax(x)
+
+
+def softmax_prime_kernel(x):
+    """s (1 - s) with 1 - s = -expm1(log_softmax) (no cancellation when s is near 1)."""
+    return _softmax(x) * -np.expm1(_log_softmax(x))
+
+
+def softmax_jacobian_kernel(x):
+    s = _softmax(x)
+    return s[:, :, None] * (np.eye(x.shape[1]) - s[:, None, :])
+
+
+def softmax_jvp_kernel(x, v):
+    s = _softmax(x)
+    return s * (v - np.sum(s * v, axis=1, keepdims=True))
+
+
+def log_softmax_prime_kernel(x):
+    return -np.expm1(_log_softmax(x))
+
+
+def log_softmax_jacobian_kernel(x):
+    s = _softmax(x)
+    return np.eye(x.shape[1]) - s[:, None, :]
+
+
+def log_softmax_jvp_kernel(x, v):
+    s = _softmax(x)
+    return v - np.sum(s * v, axis=1, keepdims=True)
+
+
+# glu -------------------------------------------------------------------------------------------
+
+
+def _halves(x):
+    n = x.shape[1]
+    if n % 2:
+        raise UsageError(f"glu splits its axis in two halves, so its length must be even, got {n}")
+    return x[:, : n // 2], x[:, n // 2 :]
+
+
+def glu_kernel(x):
+    """a * sigmoid(b); for b < 0 as a * exp(b) / (1 + exp(b)) without a subnormal product."""
+    a, b = _halves(x)
+    bc = np.maximum(b, -800.0)
+    r = 1.0 / (1.0 + np.exp(-np.abs(bc)))
+    neg = mul_exp(a * r, bc)
+    return np.where(b >= 0, a * r, np.where(np.isneginf(b) & np.isfinite(a), 0.0 * a, neg))
+
+
+def glu_prime_kernel(x):
+    """dy_i / da_i = sigmoid(b_i): the derivative along the first half."""
+    _, b = _halves(x)
+    return sigmoid(b)
+
+
+def glu_jacobian_kernel(x):
+    a, b = _halves(x)
+    m = a.shape[1]
+    eye = np.eye(m)
+    left = sigmoid(b)[:, :, None] * eye
+    right = (a * sigmoid_prime(b))[:, :, None] * eye
+    return np.concatenate([left, right], axis=2)
+
+
+def glu_jvp_kernel(x, v):
+    a, b = _halves(x)
+    va, vb = _halves(v)
+    return sigmoid(b) * va + a * sigmoid_prime(b) * vb
+
+
+# sparsemax -------------------------------------------------------------------------------------
+
+
+def _sparsemax_support(x):
+    """(p, support) for each row: the Euclidean projection onto the simplex (Martins & Astudillo
+    2016, Algorithm 1): sort, find the largest k with 1 + k z_(k) > sum_{j<=k} z_(j)."""
+    m = np.max(x, axis=1, keepdims=True)
+    z = x - np.where(np.isfinite(m), m, 0.0)
+    zs = -np.sort(-z, axis=1)
+    cums = np.cumsum(zs, axis=1)
+    k = np.arange(1, x.shape[1] + 1)
+    kmax = np.sum(1.0 + k * zs > cums, axis=1, keepdims=True)
+    kmax = np.maximum(kmax, 1)
+    tau = (np.take_along_axis(cums, kmax - 1, axis=1) - 1.0) / kmax
+    p = np.maximum(z - tau, 0.0)
+    special = ~np.isfinite(m[:, 0])
+    if np.any(special):
+        p[special] = _special_softmax(x[special])
+    support = p > 0
+    return p, support
+
+
+def sparsemax_kernel(x):
+    return _sparsemax_support(x)[0]
+
+
+def sparsemax_prime_kernel(x):
+    p, support = _sparsemax_support(x)
+    size = np.sum(support, axis=1, keepdims=True)
+    out = np.where(support, 1.0 - 1.0 / np.maximum(size, 1), 0.0)
+    return np.where(np.isnan(p), np.nan, out)
+
+
+def sparsemax_jacobian_kernel(x):
+    _, support = _sparsemax_support(x)
+    s = support.astype(np.float64)
+    size = np.maximum(np.sum(s, axis=1), 1)[:, None, None]
+    return s[:, :, None] * np.eye(x.shape[1]) - s[:, :, None] * s[:, None, :] / size
+
+
+def sparsemax_jvp_kernel(x, v):
+    _, support = _sparsemax_support(x)
+    s = support.astype(np.float64)
+    size = np.maximum(np.sum(s, axis=1, keepdims=True), 1)
+    return s * (v - np.sum(s * v, axis=1, keepdims=True) / size)
+
+
+def _axis_spec(name, kernels, outputs="same", **facts):
+    fn, prime, jac, jvp = kernels
+    half = "half" if outputs == "half" else ""
+    return Spec(
+        name=name,
+        fn=rowwise(fn, outputs=outputs),
+        prime=rowwise(prime, outputs=outputs),
+        jacobian=rowwise(jac, outputs=f"{half}_matrix" if half else "matrix"),
+        jvp=rowwise(jvp, outputs=outputs),
+        params=(_AXIS,),
+        axiswise=True,
+        **facts,
+    )
+
+
+_SOFTMAX_KERNELS = (softmax_kernel, softmax_prime_kernel, softmax_jacobian_kernel, softmax_jvp_kernel)
+
+SPECS = (
+    _axis_spec(
+        "softmax",
+        _SOFTMAX_KERNELS,
+        formula="exp(x_i) / sum_j exp(x_j)",
+        prime_formula="diagonal of the Jacobian: s_i * (1 - s_i); J = diag(s) - s s^T",
+        description=(
+            "Turns a vector into probabilities. Computed from x - max(x), so rows like "
+            "[1000, 0, -1000] are fine; entries equal to +inf share the mass equally (frameworks "
+            "return NaN)."
+        ),
+        bounds=(0.0, 1.0),
+    ),
+    _axis_spec(
+        "log_softmax",
+        (_log_softmax, log_softmax_prime_kernel, log_softmax_jacobian_kernel, log_softmax_jvp_kernel),
+        formula="x_i - log(sum_j exp(x_j))",
+        prime_formula="diagonal of the Jacobian: 1 - softmax_i; J = I - 1 softmax^T",
+        description="The logarithm of softmax, computed without forming softmax (exact for tiny probabilities).",
+        bounds=(-np.inf, 0.0),
+    ),
+    _axis_spec(
+        "glu",
+        (glu_kernel, glu_prime_kernel, glu_jacobian_kernel, glu_jvp_kernel),
+        outputs="half",
+        formula="a * sigmoid(b), where x = [a, b] is split in halves along the axis",
+        prime_formula="d y_i / d a_i = sigmoid(b_i) (the derivative along the first half)",
+        description="Gated linear unit: the first half of the vector gated by the sigmoid of the second half.",
+        reference="Dauphin et al., Language Modeling with Gated Convolutional Networks (ICML 2017)",
+    ),
+    _axis_spec(
+        "sparsemax",
+        (sparsemax_kernel, sparsemax_prime_kernel, sparsemax_jacobian_kernel, sparsemax_jvp_kernel),
+        formula="argmin_{p in simplex} ||p - x||^2",
+        prime_formula="diagonal of the Jacobian: 1 - 1/|S| on the support S, 0 off it",
+        description=(
+            "Euclidean projection onto the probability simplex: like softmax but with exact zeros. "
+            "Keras 3's implementation is wrong when more than one entry survives ([0, 0.5, 1] gives "
+            "[0, 0, 0.25] there); actcli computes the projection: [0, 0.25, 0.75]."
+        ),
+        reference="Martins & Astudillo, From Softmax to Sparsemax (ICML 2016), arXiv:1602.02068",
+        bounds=(0.0, 1.0),
+    ),
+)

@@ -1,0 +1,453 @@
+"""Rectifiers and piecewise functions: relu family, exponential linear units, hard_*, shrinks.
+
+Kink rule (the same for every function in actcli): at a kink the derivative is the one-sided
+derivative of the flat side; where neither side is flat, of the saturated or negative side.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..registry import Param, Spec
+from ._array import elementwise
+from ._stable import two_prod
+
+_KINK_RULE = "at a kink, the derivative of the flat (or saturated/negative) side"
+
+
+# relu ------------------------------------------------------------------------------------------
+
+
+@elementwise
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Keras 3 relu with its three parameters (see the spec for the exact rule)."""
+    if threshold == 0.0 and max_value is None and negative_slope == 0.0:
+        return np.maximum(x, 0.0)
+    above = x if max_value is None else np.minimum(x, max_value)
+    if negative_slope == 0.0:
+        # Keras multiplies x by (x > threshold) when threshold != 0: -0.0 for negative x.
+        below = np.copysign(0.0, x) if threshold != 0.0 else np.zeros_like(x)
+    else:
+        below = negative_slope * (x - threshold)
+    return np.where(x > threshold, above, below)
+
+
+@elementwise
+def relu_prime(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """1 on (threshold, max_value), 0 at and above max_value, negative_slope at and below."""
+    active = x > threshold
+    if max_value is not None:
+        inside = np.where(x < max_value, 1.0, 0.0)
+    else:
+        inside = 1.0
+    return np.where(active, inside, negative_slope)
+
+
+def _relu_kinks(p):
+    points = [p["threshold"]]
+    if p["max_value"] is not None:
+        points.append(p["max_value"])
+    return tuple(points)
+
+
+@elementwise
+def leaky_relu(x, negative_slope=0.2):
+    """x for x >= 0, negative_slope * x below (branch on the sign: max(x, a x) fails for a > 1)."""
+    below = negative_slope * x if negative_slope != 0.0 else np.zeros_like(x)
+    return np.where(x >= 0, x, below)
+
+
+@elementwise
+def leaky_relu_prime(x, negative_slope=0.2):
+    return np.where(x > 0, 1.0, negative_slope)
+
+
+@elementwise
+def relu6(x):
+    return np.minimum(np.maximum(x, 0.0), 6.0)
+
+
+@elementwise
+def relu6_prime(x):
+    return np.where((x > 0) & (x < 6), 1.0, 0.0)
+
+
+@elementwise
+def threshold(x, threshold, default_value):
+    return np.where(x > threshold, x, default_value)
+
+
+@elementwise
+def threshold_prime(x, threshold, default_value):
+    return np.where(x > threshold, 1.0, 0.0)
+
+
+# exponential linear units ----------------------------------------------------------------------
+
+# SELU constants from Klambauer et al. (2017), as printed in the Keras documentation.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+# scale * alpha rounded once (1.7580993408473768599402175208123...), not the product of roundings.
+_SELU_SCALE_ALPHA = 1.7580993408473768599402175208123
+
+
+@elementwise
+def elu(x, alpha=1.0):
+    """x for x > 0, alpha * expm1(x) otherwise; expm1 sees min(x, 0) so it never overflows."""
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+@elementwise
+def elu_prime(x, alpha=1.0):
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
+
+
+@elementwise
+def selu(x):
+    neg = _SELU_SCALE_ALPHA * np.expm1(np.minimum(x, 0.0))
+    return np.where(x > 0, SELU_SCALE * x, neg)
+
+
+@elementwise
+def selu_prime(x):
+    return np.where(x > 0, SELU_SCALE, _SELU_SCALE_ALPHA * np.exp(np.minimum(x, 0.0)))
+
+
+def _div_exact(x, alpha):
+    """(q, r) with q = fl(x / alpha) and q + r = x / alpha to double-double accuracy."""
+    q = x / alpha
+    p, e = two_prod(q, np.full_like(q, alpha))
+    r = ((x - p) - e) / alpha
+    return q, np.where(np.isfinite(r), r, 0.0)
+
+
+@elementwise
+def celu(x, alpha=1.0):
+    """x for x >= 0, alpha * expm1(x / alpha) below."""
+    q = np.minimum(x, 0.0) / alpha
+    return np.where(x >= 0, x, alpha * np.expm1(q))
+
+
+@elementwise
+def celu_prime(x, alpha=1.0):
+    """exp(x / alpha) below 0, with the rounding of x / alpha undone (it is amplified by |x/alpha|)."""
+    xn = np.maximum(np.minimum(x, 0.0), -1e300)
+    q, r = _div_exact(xn, alpha)
+    return np.where(x > 0, 1.0, np.exp(q) * (1.0 + r))
+
+
+# hard_* and piecewise polynomials ---------------------------------------------------------------
+
+
+@elementwise
+def hard_sigmoid(x):
+    """clip((x + 3) / 6, 0, 1); (x + 3) / 6 rather than x / 6 + 0.5, which cancels near x = -3."""
+    return np.clip((x + 3.0) / 6.0, 0.0, 1.0)
+
+
+@elementwise
+def hard_sigmoid_prime(x):
+    return np.where((x > -3) & (x < 3), 1.0 / 6.0, 0.0)
+
+
+@elementwise
+def hard_silu(x):
+    mid = x * (x + 3.0) / 6.0
+    return np.where(x <= -3, 0.0, np.where(x >= 3, x, mid))
+
+
+@elementwise
+def hard_silu_prime(x):
+    mid = (2.0 * x + 3.0) / 6.0
+    return np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, mid))
+
+
+@elementwise
+def hard_tanh(x):
+    return np.clip(x, -1.0, 1.0)
+
+
+@elementwise
+def hard_tanh_prime(x):
+    return np.where((x > -1) & (x < 1), 1.0, 0.0)
+
+
+@elementwise
+def hard_shrink(x, threshold=0.5):
+    return np.where(np.abs(x) > threshold, x, 0.0)
+
+
+@elementwise
+def hard_shrink_prime(x, threshold=0.5):
+    return np.where(np.abs(x) > threshold, 1.0, 0.0)
+
+
+@elementwise
+def soft_shrink(x, threshold=0.5):
+    return np.where(x > threshold, x - threshold, np.where(x < -threshold, x + threshold, 0.0))
+
+
+@elementwise
+def soft_shrink_prime(x, threshold=0.5):
+    return np.where(np.abs(x) > threshold, 1.0, 0.0)
+
+
+@elementwise
+def sparse_plus(x):
+    """(x + 1)^2 / 4 on (-1, 1); x + 1 is exact near -1, so no cancellation."""
+    t = x + 1.0
+    mid = t * t / 4.0
+    return np.where(x <= -1, 0.0, np.where(x >= 1, x, mid))
+
+
+@elementwise
+def sparse_plus_prime(x):
+    return np.where(x <= -1, 0.0, np.where(x >= 1, 1.0, (x + 1.0) / 2.0))
+
+
+@elementwise
+def sparse_sigmoid(x):
+    return np.clip((x + 1.0) / 2.0, 0.0, 1.0)
+
+
+@elementwise
+def sparse_sigmoid_prime(x):
+    return np.where((x > -1) & (x < 1), 0.5, 0.0)
+
+
+@elementwise
+def linear(x):
+    return x.copy()
+
+
+@elementwise
+def linear_prime(x):
+    return np.ones_like(x)
+
+
+_INF = math.inf
+
+SPECS = (
+    Spec(
+        name="relu",
+        fn=relu,
+        prime=relu_prime,
+        params=(
+            Param("negative_slope", 0.0, help="slope below the threshold", old_names=("alpha",)),
+            Param("max_value", None, "optional_float", "max_value >= 0", "saturation level (None: none)"),
+            Param("threshold", 0.0, help="values at or below it are not passed through"),
+        ),
+        formula="min(x, max_value) for x > threshold, else negative_slope * (x - threshold)",
+        prime_formula="1 for threshold < x < max_value, 0 for x >= max_value, negative_slope for x <= threshold",
+        description=(
+            "Rectified linear unit with Keras's three optional parameters. With the defaults it is "
+            "max(x, 0). tf.keras called negative_slope 'alpha'; both names are accepted. Below the "
+            "threshold with slope 0 the result is a zero carrying the sign of x when threshold != 0 "
+            "(Keras computes x * (x > threshold)); at -inf it is -0.0 where Keras returns NaN. With a "
+            "negative threshold and max_value, values in (threshold, 0) pass through as the documented "
+            "formula says (Keras's code clips them to 0)."
+        ),
+        reference="Nair & Hinton, Rectified Linear Units Improve Restricted Boltzmann Machines (ICML 2010)",
+        kink_rule="relu'(threshold) = negative_slope; relu'(max_value) = 0",
+        kinks=_relu_kinks,
+        monotone=True,
+        plot_xlim=(-4.0, 4.0),
+    ),
+    Spec(
+        name="leaky_relu",
+        fn=leaky_relu,
+        prime=leaky_relu_prime,
+        params=(Param("negative_slope", 0.2, help="slope for x < 0"),),
+        formula="x for x >= 0, negative_slope * x for x < 0",
+        prime_formula="1 for x > 0, negative_slope for x <= 0",
+        description=(
+            "ReLU with a small slope for negative inputs. The default slope differs between "
+            "frameworks: 0.2 here (the Keras function), 0.3 for the Keras LeakyReLU layer, 0.01 in "
+            "PyTorch and JAX. Computed by branching on the sign, so slopes above 1 are right too "
+            "(max(x, a*x) is not)."
+        ),
+        reference="Maas et al., Rectifier Nonlinearities Improve Neural Network Acoustic Models (ICML 2013)",
+        kink_rule="leaky_relu'(0) = negative_slope",
+        kinks=lambda p: (0.0,),
+        plot_xlim=(-4.0, 4.0),
+    ),
+    Spec(
+        name="relu6",
+        fn=relu6,
+        prime=relu6_prime,
+        formula="min(max(x, 0), 6)",
+        prime_formula="1 for 0 < x < 6, else 0",
+        description="ReLU capped at 6, as used in MobileNet.",
+        reference="Krizhevsky, Convolutional Deep Belief Networks on CIFAR-10 (2010)",
+        kink_rule="relu6'(0) = relu6'(6) = 0",
+        kinks=lambda p: (0.0, 6.0),
+        monotone=True,
+        bounds=(0.0, 6.0),
+        plot_xlim=(-3.0, 9.0),
+    ),
+    Spec(
+        name="threshold",
+        fn=threshold,
+        prime=threshold_prime,
+        params=(
+            Param("threshold", help="values above it pass through"),
+            Param("default_value", help="the value given at and below the threshold"),
+        ),
+        formula="x for x > threshold, else default_value",
+        prime_formula="1 for x > threshold, else 0",
+        description="Passes x above the threshold and replaces everything else by a constant.",
+        kink_rule="threshold'(threshold) = 0",
+        kinks=lambda p: (p["threshold"],),
+    ),
+    Spec(
+        name="elu",
+        fn=elu,
+        prime=elu_prime,
+        params=(Param("alpha", 1.0, help="scale of the negative part; elu(-inf) = -alpha"),),
+        formula="x for x > 0, alpha * (exp(x) - 1) for x <= 0",
+        prime_formula="1 for x > 0, alpha * exp(x) for x <= 0",
+        description="Exponential linear unit: smooth, saturating to -alpha for negative inputs.",
+        reference="Clevert et al., Fast and Accurate Deep Network Learning by Exponential Linear Units (ICLR 2016)",
+        kink_rule="elu'(0) = alpha (the negative side)",
+        kinks=lambda p: (0.0,),
+        plot_xlim=(-4.0, 4.0),
+    ),
+    Spec(
+        name="selu",
+        fn=selu,
+        prime=selu_prime,
+        formula="scale * x for x > 0, scale * alpha * (exp(x) - 1) for x <= 0",
+        prime_formula="scale for x > 0, scale * alpha * exp(x) for x <= 0",
+        description=(
+            "Scaled ELU with alpha = 1.6732632423543772848170429916717 and scale = "
+            "1.0507009873554804934193349852946, chosen so that activations self-normalize "
+            "(mean 0, variance 1) with lecun_normal initialization."
+        ),
+        reference="Klambauer et al., Self-Normalizing Neural Networks (NeurIPS 2017)",
+        kink_rule="selu'(0) = scale * alpha = 1.7581 (the negative side; TensorFlow's op gives scale)",
+        kinks=lambda p: (0.0,),
+        monotone=True,
+        bounds=(-SELU_SCALE * SELU_ALPHA, _INF),
+        plot_xlim=(-4.0, 4.0),
+    ),
+    Spec(
+        name="celu",
+        fn=celu,
+        prime=celu_prime,
+        params=(Param("alpha", 1.0, rule="alpha > 0", help="scale of the negative part"),),
+        formula="x for x >= 0, alpha * (exp(x / alpha) - 1) for x < 0",
+        prime_formula="1 for x >= 0, exp(x / alpha) for x < 0",
+        description="Continuously differentiable ELU: the negative part is rescaled so that f'(0) = 1.",
+        reference="Barron, Continuously Differentiable Exponential Linear Units (2017), arXiv:1704.07483",
+        kink_rule="celu'(0) = 1 (both sides agree)",
+        kinks=lambda p: (0.0,),
+        monotone=True,
+        plot_xlim=(-4.0, 4.0),
+    ),
+    Spec(
+        name="hard_sigmoid",
+        fn=hard_sigmoid,
+        prime=hard_sigmoid_prime,
+        formula="0 for x <= -3, 1 for x >= 3, (x + 3) / 6 between",
+        prime_formula="1/6 for -3 < x < 3, else 0",
+        description=(
+            "Piecewise-linear approximation of the sigmoid (Keras 3, PyTorch and JAX). Keras 2 used "
+            "0.2 * x + 0.5 instead: see hard_sigmoid_keras2."
+        ),
+        reference="Howard et al., Searching for MobileNetV3 (ICCV 2019)",
+        kink_rule="hard_sigmoid'(-3) = hard_sigmoid'(3) = 0",
+        kinks=lambda p: (-3.0, 3.0),
+        monotone=True,
+        bounds=(0.0, 1.0),
+    ),
+    Spec(
+        name="hard_silu",
+        fn=hard_silu,
+        prime=hard_silu_prime,
+        aliases=("hard_swish",),
+        formula="0 for x <= -3, x for x >= 3, x * (x + 3) / 6 between",
+        prime_formula="0 for x <= -3, 1 for x >= 3, (2x + 3) / 6 between",
+        description="x * hard_sigmoid(x): a piecewise-quadratic SiLU, as in MobileNetV3.",
+        reference="Howard et al., Searching for MobileNetV3 (ICCV 2019)",
+        kink_rule="hard_silu'(-3) = 0, hard_silu'(3) = 1 (PyTorch returns -0.5 and 1.5)",
+        kinks=lambda p: (-3.0, 3.0),
+        bounds=(-0.375, _INF),
+    ),
+    Spec(
+        name="hard_tanh",
+        fn=hard_tanh,
+        prime=hard_tanh_prime,
+        formula="-1 for x < -1, x for -1 <= x <= 1, 1 for x > 1",
+        prime_formula="1 for -1 < x < 1, else 0",
+        description="Piecewise-linear tanh: the identity clipped to [-1, 1].",
+        kink_rule="hard_tanh'(-1) = hard_tanh'(1) = 0",
+        kinks=lambda p: (-1.0, 1.0),
+        monotone=True,
+        bounds=(-1.0, 1.0),
+        plot_xlim=(-3.0, 3.0),
+    ),
+    Spec(
+        name="hard_shrink",
+        fn=hard_shrink,
+        prime=hard_shrink_prime,
+        params=(Param("threshold", 0.5, rule="threshold >= 0", help="half-width of the zero band"),),
+        formula="x for |x| > threshold, else 0",
+        prime_formula="1 for |x| > threshold, else 0",
+        description="Zeroes inputs in [-threshold, threshold] and passes the rest unchanged.",
+        kink_rule="hard_shrink'(+-threshold) = 0",
+        kinks=lambda p: (-p["threshold"], p["threshold"]),
+        plot_xlim=(-2.0, 2.0),
+    ),
+    Spec(
+        name="soft_shrink",
+        fn=soft_shrink,
+        prime=soft_shrink_prime,
+        params=(Param("threshold", 0.5, rule="threshold >= 0", help="amount shrunk towards 0"),),
+        formula="x - threshold for x > threshold, x + threshold for x < -threshold, else 0",
+        prime_formula="1 for |x| > threshold, else 0",
+        description="Soft thresholding: moves every input threshold closer to 0, stopping at 0.",
+        kink_rule="soft_shrink'(+-threshold) = 0",
+        kinks=lambda p: (-p["threshold"], p["threshold"]),
+        monotone=True,
+        plot_xlim=(-2.0, 2.0),
+    ),
+    Spec(
+        name="sparse_plus",
+        fn=sparse_plus,
+        prime=sparse_plus_prime,
+        formula="0 for x <= -1, (x + 1)^2 / 4 for -1 < x < 1, x for x >= 1",
+        prime_formula="0 for x <= -1, (x + 1) / 2 for -1 < x < 1, 1 for x >= 1",
+        description="A piecewise-quadratic, continuously differentiable softplus.",
+        reference="Blondel et al., Learning with Fenchel-Young Losses (JMLR 2020)",
+        kink_rule="sparse_plus'(-1) = 0, sparse_plus'(1) = 1 (C1: both sides agree)",
+        kinks=lambda p: (-1.0, 1.0),
+        monotone=True,
+        bounds=(0.0, _INF),
+        plot_xlim=(-3.0, 3.0),
+    ),
+    Spec(
+        name="sparse_sigmoid",
+        fn=sparse_sigmoid,
+        prime=sparse_sigmoid_prime,
+        formula="0 for x <= -1, (x + 1) / 2 for -1 < x < 1, 1 for x >= 1",
+        prime_formula="1/2 for -1 < x < 1, else 0",
+        description="Piecewise-linear sigmoid; the derivative of sparse_plus.",
+        reference="Blondel et al., Learning with Fenchel-Young Losses (JMLR 2020)",
+        kink_rule="sparse_sigmoid'(-1) = sparse_sigmoid'(1) = 0",
+        kinks=lambda p: (-1.0, 1.0),
+        monotone=True,
+        bounds=(0.0, 1.0),
+        plot_xlim=(-3.0, 3.0),
+    ),
+    Spec(
+        name="linear",
+        fn=linear,
+        prime=linear_prime,
+        formula="x",
+        prime_formula="1",
+        description="The identity; what get(None) returns.",
+        monotone=True,
+    ),
+)

@@ -1,0 +1,473 @@
+"""Smooth activations: sigmoid, softplus, silu, gelu, mish, tanh and their relatives.
+
+Each kernel is exact to a few ULP over the whole float range; the comments name the trap avoided.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..registry import Param, Spec
+from ._array import elementwise
+from ._stable import (
+    gauss_exp,
+    log1pexp,
+    mul_exp,
+    norm_pdf,
+    sigmoid as _sigmoid,
+    sigmoid_prime as _sigmoid_prime,
+    two_prod,
+    two_sum,
+)
+
+_INF = math.inf
+
+
+@elementwise
+def sigmoid(x):
+    return _sigmoid(x)
+
+
+@elementwise
+def sigmoid_prime(x):
+    return _sigmoid_prime(x)
+
+
+@elementwise
+def softplus(x):
+    return log1pexp(x)
+
+
+@elementwise
+def softplus_prime(x):
+    return _sigmoid(x)
+
+
+@elementwise
+def log_sigmoid(x):
+    """-softplus(-x): never log(0) or exp overflow."""
+    return -log1pexp(-x)
+
+
+@elementwise
+def log_sigmoid_prime(x):
+    return _sigmoid(-x)
+
+
+@elementwise
+def exponential(x):
+    return np.exp(x)
+
+
+@elementwise
+def softsign(x):
+    return np.where(np.isinf(x), np.sign(x), x / (1.0 + np.abs(x)))
+
+
+@elementwise
+def softsign_prime(x):
+    """(1 / (1 + |x|))^2: squaring the reciprocal, so (1 + |x|)^2 cannot overflow first."""
+    r = 1.0 / (1.0 + np.abs(x))
+    return r * r
+
+
+@elementwise
+def tanh(x):
+    return np.tanh(x)
+
+
+@elementwise
+def tanh_prime(x):
+    """sech^2 = 4 e / (1 + e)^2 with e = exp(-2|x|); 1 - tanh^2 underflows to 0 for |x| > 19."""
+    ax = np.abs(x)
+    e = np.exp(-2.0 * ax)
+    return mul_exp(4.0 / ((1.0 + e) * (1.0 + e)), -2.0 * ax)
+
+
+@elementwise
+def silu(x):
+    """x * sigmoid(x): x / (1 + exp(-x)) above 0, x * e / (1 + e) below (e = exp(x))."""
+    xc = np.clip(x, -800.0, 800.0)  # beyond, the result is x or -0; keeps inf * 0 out
+    e = np.exp(-np.abs(xc))
+    pos = x / (1.0 + e)
+    neg = mul_exp(xc / (1.0 + e), xc)
+    return np.where(x >= 0, pos, neg)
+
+
+@elementwise
+def silu_prime(x):
+    """s * (1 + x * (1 - s)), with s and 1 - s both from e = exp(-|x|)."""
+    xc = np.clip(x, -800.0, 800.0)
+    e = np.exp(-np.abs(xc))
+    r = 1.0 / (1.0 + e)
+    pos = r * (1.0 + xc * e * r)
+    neg = mul_exp(r * (1.0 + xc * r), xc)
+    return np.where(x >= 0, pos, neg)
+
+
+# gelu ------------------------------------------------------------------------------------------
+
+_SQRT1_2 = 0.70710678118654752440  # 1 / sqrt(2)
+_INV_SQRT_2PI = 0.39894228040143267794  # 1 / sqrt(2 pi)
+
+
+def _gelu_exact(x):
+    """x * Phi(x). Left of -1: x * erfcx(t) / 2 * exp(-x^2/2), t = -x / sqrt(2), x^2 split
+    exactly (x * ndtr(x) is off by hundreds of ULP at -10: the rounding of t is amplified by x^2).
+    """
+    import scipy.special as sc  # lazy: start-up time
+
+    out = x * sc.ndtr(x)
+    left = x < -1.0
+    if np.any(left):
+        xl = np.maximum(x[left], -1e10)  # gelu(-1e10) is -0 already; keeps inf * 0 out
+        hi, lo = gauss_exp(xl)
+        out[left] = mul_exp(0.5 * xl * sc.erfcx(-xl * _SQRT1_2), hi, lo)
+    return out
+
+
+def _gelu_exact_prime(x):
+    """Phi(x) + x * phi(x), both from the same exact exp(-x^2/2) in the left tail."""
+    import scipy.special as sc  # lazy: start-up time
+
+    xc = np.clip(x, -1e10, 1e10)
+    out = sc.ndtr(xc) + xc * norm_pdf(xc)
+    left = x < -1.0
+    if np.any(left):
+        xl = xc[left]
+        hi, lo = gauss_exp(xl)
+        out[left] = mul_exp(0.5 * sc.erfcx(-xl * _SQRT1_2) + xl * _INV_SQRT_2PI, hi, lo)
+    return out
+
+
+# 2 * sqrt(2 / pi) and 2 * 0.044715 * sqrt(2 / pi) as double-doubles (hi, lo).
+_K1 = (1.5957691216057308, -9.96930880911092e-17)
+_K3 = (0.07135481627260025, -6.175149918155315e-19)
+
+
+def _tanh_arg(x):
+    """v = 2 sqrt(2/pi) (x + 0.044715 x^3) as a double-double (vh, vl), |x| <= 30.
+
+    gelu's tanh form is x * sigmoid(v); sigmoid(v) ~ exp(v) in the left tail, where a rounding
+    error in v of one ULP of |v| ~ 700 would cost hundreds of ULP, so v is carried to 2^-100.
+    """
+    s, se = two_prod(x, x)
+    c, ce = two_prod(s, x)
+    ce = ce + se * x
+    a, ae = two_prod(np.full_like(x, _K3[0]), c)
+    ae = ae + _K3[0] * ce + _K3[1] * c
+    b, be = two_prod(np.full_like(x, _K1[0]), x)
+    be = be + _K1[1] * x
+    vh, vl = two_sum(a, b)
+    vl = vl + ae + be
+    vh, vl = two_sum(vh, vl)
+    return vh, vl
+
+
+def _gelu_tanh(x):
+    xc = np.clip(x, -30.0, 30.0)  # beyond, the result is x or -0 in double precision
+    vh, vl = _tanh_arg(xc)
+    e = np.exp(-np.abs(vh)) * (1.0 - np.sign(vh) * vl)
+    pos = x / (1.0 + e)
+    neg = mul_exp(xc / (1.0 + e), vh, vl)
+    return np.where(vh >= 0, pos, neg)
+
+
+def _gelu_tanh_prime(x):
+    """s + x s (1 - s) v', v' = 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2)."""
+    xc = np.clip(x, -30.0, 30.0)
+    vh, vl = _tanh_arg(xc)
+    dv = _K1[0] + 3.0 * _K3[0] * xc * xc
+    e = np.exp(-np.abs(vh)) * (1.0 - np.sign(vh) * vl)
+    r = 1.0 / (1.0 + e)
+    pos = r * (1.0 + xc * dv * e * r)
+    neg = mul_exp(r * (1.0 + xc * dv * r), vh, vl)
+    return np.where(vh >= 0, pos, neg)
+
+
+@elementwise
+def gelu(x, approximate=False):
+    return _gelu_tanh(x) if approximate else _gelu_exact(x)
+
+
+@elementwise
+def gelu_prime(x, approximate=False):
+    return _gelu_tanh_prime(x) if approximate else _gelu_exact_prime(x)
+
+
+# mish ------------------------------------------------------------------------------------------
+
+
+@elementwise
+def mish(x):
+    """x * tanh(softplus(x)) = x * n / (n + 2), n = e (e + 2), e = exp(x); for x > 0 the form
+    1 - 2 e'^2 / (1 + 2 e' + 2 e'^2) with e' = exp(-x), so nothing overflows or cancels."""
+    xn = np.clip(x, -800.0, 0.0)
+    e = np.exp(xn)
+    n2 = e * (e + 2.0) + 2.0
+    neg = mul_exp(xn * (e + 2.0) / n2, xn)
+    ep = np.exp(-np.maximum(x, 0.0))
+    d = 1.0 + 2.0 * ep * (1.0 + ep)
+    pos = x * (1.0 - 2.0 * ep * ep / d)
+    return np.where(x > 0, pos, neg)
+
+
+@elementwise
+def mish_prime(x):
+    """tanh(sp) + x sech^2(sp) sigmoid(x), written in e = exp(x) (x <= 0) or e' = exp(-x)."""
+    xn = np.clip(x, -800.0, 0.0)
+    e = np.exp(xn)
+    n2 = e * (e + 2.0) + 2.0
+    neg = mul_exp((e + 2.0) / n2 + 4.0 * xn * (1.0 + e) / (n2 * n2), xn)
+    xp = np.clip(x, 0.0, 40.0)  # above 40 the second term is below 1e-33: the result is 1
+    ep = np.exp(-xp)
+    d = 1.0 + 2.0 * ep * (1.0 + ep)
+    e2 = ep * ep
+    pos = (1.0 - 2.0 * e2 / d) + 4.0 * xp * e2 * (1.0 + ep) / (d * d)
+    return np.where(x > 0, pos, neg)
+
+
+# squareplus ------------------------------------------------------------------------------------
+
+
+@elementwise
+def squareplus(x, b=4.0):
+    """(x + sqrt(x^2 + b)) / 2; for x < 0 as b / (2 (sqrt(x^2 + b) - x)), which cannot cancel,
+    and with hypot so that x^2 cannot overflow."""
+    h = np.hypot(x, math.sqrt(b))
+    pos = 0.5 * x + 0.5 * h
+    neg = b / (2.0 * (h - x))
+    return np.where(x >= 0, pos, neg)
+
+
+@elementwise
+def squareplus_prime(x, b=4.0):
+    """(1 + x / h) / 2; for x < 0 as (b / (2 h)) / (h - x)."""
+    h = np.hypot(x, math.sqrt(b))
+    pos = np.where(np.isinf(x), 1.0, 0.5 + 0.5 * (x / h))
+    neg = (b / (2.0 * h)) / (h - x)
+    out = np.where(x > 0, pos, neg)
+    if b == 0.0:  # relu: the flat side at 0
+        out = np.where(x > 0, 1.0, 0.0)
+    return out
+
+
+# tanh_shrink -----------------------------------------------------------------------------------
+
+# x - tanh(x) = x^3 g(x^2) for |x| < 1.5, g fitted by scripts/fit_tanh_shrink.py on three
+# intervals of t = x^2: (t_lo, t_hi, centre, coefficients highest degree first).
+_TANH_SHRINK_PIECES = (
+    (0.0, 0.25, 0.125, (  # max error 2.55e-20
+        -8.8592238160104942520e-6,
+        2.2966661568300100209e-5,
+        -5.9123522605449242873e-5,
+        1.5327188511197931000e-4,
+        -3.9734950466779533020e-4,
+        1.0300893218445322526e-3,
+        -2.6704052746046780601e-3,
+        6.9227759408124708222e-3,
+        -1.7946934270793636602e-2,
+        4.6532942619073933117e-2,
+        -1.2080129133195135323e-1,
+        3.1746926632872365248e-1,
+    )),
+    (0.25, 1.0, 0.625, (  # max error 2.11e-20
+        -1.2295458094656542482e-8,
+        3.8022488140268663313e-8,
+        -1.1066458898182194731e-7,
+        3.4221929672874239340e-7,
+        -1.0598597884060483875e-6,
+        3.2775115758898747760e-6,
+        -1.0135192346075847279e-5,
+        3.1342080008665112585e-5,
+        -9.6922296154753283833e-5,
+        2.9972263935441956459e-4,
+        -9.2686316949898290580e-4,
+        2.8662452690284091787e-3,
+        -8.8638686950856034953e-3,
+        2.7417317541508287315e-2,
+        -8.4944112995818582436e-2,
+        2.6682120564025155050e-1,
+    )),
+    (1.0, 2.25, 1.625, (  # max error 4.04e-21
+        -8.6929954742134647087e-12,
+        3.5575224243333942037e-11,
+        -1.3030743072884609258e-10,
+        5.3327027288855565007e-10,
+        -2.1935477383127003046e-9,
+        8.9768771778640644769e-9,
+        -3.6732561635245587523e-8,
+        1.5032437570487188207e-7,
+        -6.1518865932700919351e-7,
+        2.5175987763913362337e-6,
+        -1.0303024582042522653e-5,
+        4.2164126229556452200e-5,
+        -1.7255292425644346631e-4,
+        7.0616551165406169494e-4,
+        -2.8901457478542149324e-3,
+        1.1833276810382810680e-2,
+        -4.8566858359914339259e-2,
+        2.0259640741238693773e-1,
+    )),
+)
+
+
+@elementwise
+def tanh_shrink(x):
+    """x - tanh(x): a fitted polynomial below |x| = 1.5, where the subtraction cancels
+    (x - tanh(x) is 0 at 1e-8 in floating point; the truth is 3.3e-25)."""
+    out = x - np.tanh(x)
+    small = np.abs(x) < 1.5
+    if np.any(small):
+        xs = x[small]
+        t = xs * xs
+        g = np.zeros_like(t)
+        for lo, hi, centre, coeffs in _TANH_SHRINK_PIECES:
+            sel = (t >= lo) & (t < hi)
+            if np.any(sel):
+                g[sel] = np.polyval(coeffs, t[sel] - centre)
+        out[small] = xs * (t * g)
+    return out
+
+
+@elementwise
+def tanh_shrink_prime(x):
+    t = np.tanh(x)
+    return t * t
+
+
+SPECS = (
+    Spec(
+        name="sigmoid",
+        fn=sigmoid,
+        prime=sigmoid_prime,
+        formula="1 / (1 + exp(-x))",
+        prime_formula="sigmoid(x) * (1 - sigmoid(x))",
+        description="The logistic function: squashes any input into (0, 1).",
+        monotone=True,
+        bounds=(0.0, 1.0),
+    ),
+    Spec(
+        name="softplus",
+        fn=softplus,
+        prime=softplus_prime,
+        formula="log(1 + exp(x))",
+        prime_formula="sigmoid(x)",
+        description="A smooth ReLU: log(1 + exp(x)); softplus(-inf) = 0 and softplus(x) ~ x for large x.",
+        reference="Dugas et al., Incorporating Second-Order Functional Knowledge for Better Option Pricing (NIPS 2000)",
+        monotone=True,
+        bounds=(0.0, _INF),
+    ),
+    Spec(
+        name="log_sigmoid",
+        fn=log_sigmoid,
+        prime=log_sigmoid_prime,
+        formula="log(1 / (1 + exp(-x))) = -softplus(-x)",
+        prime_formula="1 - sigmoid(x) = sigmoid(-x)",
+        description="The logarithm of the sigmoid, computed without overflow: log_sigmoid(-1000) = -1000.",
+        monotone=True,
+        bounds=(-_INF, 0.0),
+    ),
+    Spec(
+        name="exponential",
+        fn=exponential,
+        prime=exponential,
+        formula="exp(x)",
+        prime_formula="exp(x)",
+        description="The exponential function.",
+        monotone=True,
+        bounds=(0.0, _INF),
+        plot_xlim=(-4.0, 2.5),
+    ),
+    Spec(
+        name="softsign",
+        fn=softsign,
+        prime=softsign_prime,
+        formula="x / (|x| + 1)",
+        prime_formula="1 / (|x| + 1)^2",
+        description="A rational sigmoid-shaped function into (-1, 1) with polynomial tails.",
+        monotone=True,
+        bounds=(-1.0, 1.0),
+    ),
+    Spec(
+        name="tanh",
+        fn=tanh,
+        prime=tanh_prime,
+        formula="tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))",
+        prime_formula="1 - tanh(x)^2",
+        description="The hyperbolic tangent.",
+        monotone=True,
+        bounds=(-1.0, 1.0),
+        plot_xlim=(-4.0, 4.0),
+    ),
+    Spec(
+        name="silu",
+        fn=silu,
+        prime=silu_prime,
+        aliases=("swish",),
+        formula="x * sigmoid(x)",
+        prime_formula="sigmoid(x) * (1 + x * (1 - sigmoid(x)))",
+        description="Sigmoid linear unit (swish with beta = 1): smooth, non-monotone, minimum -0.2785 at x = -1.2785.",
+        reference="Hendrycks & Gimpel, Gaussian Error Linear Units (2016); Ramachandran et al., Searching for Activation Functions (2017)",
+        bounds=(-0.27846454276107380, _INF),
+    ),
+    Spec(
+        name="gelu",
+        fn=gelu,
+        prime=gelu_prime,
+        params=(
+            Param(
+                "approximate",
+                False,
+                "bool",
+                help="use the tanh approximation instead of the exact erf form",
+            ),
+        ),
+        formula="x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))); approximate: 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))",
+        prime_formula="Phi(x) + x * phi(x) (phi the normal density); approximate: by the chain rule",
+        description=(
+            "Gaussian error linear unit: x weighted by the probability that a standard normal is below "
+            "x. Keras and PyTorch default to the exact form; JAX (and keras.ops.gelu) to the tanh "
+            "approximation, which differs by up to about 1.5e-4 near x = 1."
+        ),
+        reference="Hendrycks & Gimpel, Gaussian Error Linear Units (GELUs) (2016), arXiv:1606.08415",
+        bounds=(-0.17, _INF),
+        plot_xlim=(-4.0, 4.0),
+    ),
+    Spec(
+        name="mish",
+        fn=mish,
+        prime=mish_prime,
+        formula="x * tanh(softplus(x))",
+        prime_formula="tanh(softplus(x)) + x * sech(softplus(x))^2 * sigmoid(x)",
+        description="A smooth, non-monotone self-gated activation; minimum about -0.3088 at x = -1.1924.",
+        reference="Misra, Mish: A Self Regularized Non-Monotonic Activation Function (BMVC 2020), arXiv:1908.08681",
+        bounds=(-0.30885, _INF),
+    ),
+    Spec(
+        name="squareplus",
+        fn=squareplus,
+        prime=squareplus_prime,
+        params=(Param("b", 4.0, rule="b >= 0", help="smoothness near 0 (b = 0 gives relu)"),),
+        formula="(x + sqrt(x^2 + b)) / 2",
+        prime_formula="(1 + x / sqrt(x^2 + b)) / 2",
+        description="An algebraic softplus: smooth, positive, using only a square root.",
+        reference="Barron, Squareplus: A Softplus-Like Algebraic Rectifier (2021), arXiv:2112.11687",
+        kink_rule="with b = 0 (relu): squareplus'(0) = 0",
+        kinks=lambda p: (0.0,) if p["b"] == 0 else (),
+        monotone=True,
+        bounds=(0.0, _INF),
+    ),
+    Spec(
+        name="tanh_shrink",
+        fn=tanh_shrink,
+        prime=tanh_shrink_prime,
+        formula="x - tanh(x)",
+        prime_formula="tanh(x)^2",
+        description="The residual of tanh: close to x^3 / 3 near 0 (computed without cancellation) and x -/+ 1 in the tails.",
+        monotone=True,
+        plot_xlim=(-4.0, 4.0),
+    ),
+)

@@ -1,0 +1,336 @@
+"""The registry: one Spec per activation, the name index, parameter binding and Keras lookup.
+
+Everything about an activation is written once, in its Spec (in the ``core`` module of its
+family); help texts, ``list``, ``info``, plot labels and the README table are generated from it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import UsageError
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+# Parameter types: how a value given by a user (a Python value or CLI text) is coerced.
+PARAM_TYPES = ("float", "optional_float", "bool", "int", "float_array")
+
+_RULE_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an activation.
+
+    Args:
+        name: Keras spelling (``negative_slope``, ``max_value``, ``b``, ``axis``).
+        default: the default value, or ``REQUIRED``.
+        type: one of ``PARAM_TYPES``.
+        rule: a constraint ``"NAME OP NUMBER"`` (e.g. ``"b >= 0"``), checked on every call and
+            quoted in the error; a ``float`` is always required to be finite.
+        help: one line saying what it means.
+        old_names: legacy spellings accepted in its place (tf.keras ``alpha`` for relu's slope).
+    """
+
+    name: str
+    default: Any = REQUIRED
+    type: str = "float"
+    rule: str = ""
+    help: str = ""
+    old_names: tuple[str, ...] = ()
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def coerce(self, owner: str, value: Any) -> Any:
+        """Converts and checks one value; raises UsageError naming the parameter."""
+        where = f"{owner}: {self.name}"
+        try:
+            value = _COERCE[self.type](value)
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"{where} must be {_TYPE_WORDS[self.type]}, got {value!r}") from exc
+        if self.type == "float" and not math.isfinite(value):
+            raise UsageError(f"{where} must be finite, got {value!r}")
+        if self.type == "optional_float" and value is not None and not math.isfinite(value):
+            raise UsageError(f"{where} must be finite or None, got {value!r}")
+        if self.type == "float_array" and not np.all(np.isfinite(value)):
+            raise UsageError(f"{where} must be finite, got {value!r}")
+        if self.rule and value is not None:
+            _, op, bound = self.rule.split()
+            ok = _RULE_OPS[op](np.asarray(value), float(bound))
+            if not np.all(ok):
+                shown = value if np.ndim(value) == 0 else value.tolist()
+                raise UsageError(f"{owner}: {self.rule} is required, got {self.name}={shown!r}")
+        return value
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, bool) or value is None:
+        raise TypeError(value)
+    return float(value)
+
+
+def _to_optional_float(value: Any) -> float | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "")):
+        return None
+    return _to_float(value)
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "1", "yes", "on", "tanh"):
+            return True
+        if text in ("false", "0", "no", "off", "none"):
+            return False
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
+        return bool(value)
+    raise ValueError(value)
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise TypeError(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, str):
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(value)
+
+
+def _to_float_array(value: Any) -> Any:
+    if isinstance(value, str):
+        parts = [p for p in value.replace(",", " ").split() if p]
+        if not parts:
+            raise ValueError(value)
+        value = [float(p) for p in parts]
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim > 1 or arr.size == 0:
+        raise ValueError(value)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+_COERCE: dict[str, Callable[[Any], Any]] = {
+    "float": _to_float,
+    "optional_float": _to_optional_float,
+    "bool": _to_bool,
+    "int": _to_int,
+    "float_array": _to_float_array,
+}
+_TYPE_WORDS = {
+    "float": "a number",
+    "optional_float": "a number or None",
+    "bool": "true or false",
+    "int": "an integer",
+    "float_array": "a number or a list of numbers",
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything about one activation.
+
+    ``fn`` and ``prime`` take ``(x, **params)`` with every parameter bound (see ``Spec.bind``);
+    axis-wise specs also have ``jacobian`` and ``jvp``. ``kinks(params)`` lists the abscissae
+    where the function or its derivative is not smooth (plots sample them, tests probe them).
+    """
+
+    name: str
+    fn: Callable[..., np.ndarray]
+    prime: Callable[..., np.ndarray]
+    params: tuple[Param, ...] = ()
+    aliases: tuple[str, ...] = ()
+    axiswise: bool = False
+    jacobian: Callable[..., np.ndarray] | None = None
+    jvp: Callable[..., np.ndarray] | None = None
+    formula: str = ""
+    prime_formula: str = ""
+    description: str = ""
+    reference: str = ""
+    origin: str = "keras.activations (Keras 3)"
+    kink_rule: str = ""
+    kinks: Callable[[Mapping[str, Any]], tuple[float, ...]] = field(default=lambda p: ())
+    monotone: bool = False
+    bounds: tuple[float, float] = (-math.inf, math.inf)
+    plot_xlim: tuple[float, float] = (-6.0, 6.0)
+    notes: str = ""
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def bind(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Resolves old names, checks and coerces every value, and fills in the defaults."""
+        params = dict(params or {})
+        by_name = {p.name: p for p in self.params}
+        for p in self.params:
+            for old in p.old_names:
+                if old in params:
+                    if p.name in params:
+                        raise UsageError(
+                            f"{self.name}: give {p.name} or its old name {old}, not both"
+                        )
+                    params[p.name] = params.pop(old)
+        bound: dict[str, Any] = {}
+        for key, value in params.items():
+            if key not in by_name:
+                raise UsageError(self._unknown_param_message(key))
+            bound[key] = by_name[key].coerce(self.name, value)
+        for p in self.params:
+            if p.name not in bound:
+                if p.required:
+                    raise UsageError(f"{self.name}: parameter {p.name} is required ({p.help})")
+                bound[p.name] = p.default
+        return bound
+
+    def _unknown_param_message(self, key: str) -> str:
+        names = [p.name for p in self.params] + [o for p in self.params for o in p.old_names]
+        if not names:
+            return f"{self.name} takes no parameters, got {key!r}"
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        listed = ", ".join(p.name for p in self.params)
+        return f"{self.name} has no parameter {key!r} ({hint}parameters: {listed})"
+
+    def signature(self) -> str:
+        """``relu(x, negative_slope=0.0, max_value=None, threshold=0.0)``."""
+        parts = ["x"] + [p.name if p.required else f"{p.name}={p.default!r}" for p in self.params]
+        return f"{self.name}({', '.join(parts)})"
+
+
+class Activation:
+    """A callable view of a spec: the function, or its derivative, with optional bound params.
+
+    ``actcli.get`` and ``actcli.derivative`` return these; they are called as ``f(x, **params)``.
+    """
+
+    def __init__(self, spec: Spec, which: str = "fn", bound: Mapping[str, Any] | None = None):
+        self.spec = spec
+        self.which = which
+        self.bound = dict(bound or {})
+        suffix = {"fn": "", "prime": "_prime", "jacobian": "_jacobian", "jvp": "_jvp"}[which]
+        self.__name__ = spec.name + suffix
+        self.__doc__ = f"{spec.signature()}: {spec.formula}"
+
+    def __call__(self, x: Any, *args: Any, **params: Any) -> np.ndarray:
+        merged = {**self.bound, **params}
+        bound = self.spec.bind(merged)
+        impl = getattr(self.spec, self.which)
+        return impl(x, *args, **bound)
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in self.bound.items())
+        return f"<actcli {self.__name__}{extra}>"
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold().replace("-", "_")
+
+
+class Registry:
+    """The name index over all specs: canonical names and aliases, case-insensitive."""
+
+    def __init__(self, specs: tuple[Spec, ...]):
+        self.specs: dict[str, Spec] = {}
+        self._index: dict[str, Spec] = {}
+        for s in specs:
+            if s.name in self.specs:
+                raise RuntimeError(f"two specs named {s.name!r}")
+            self.specs[s.name] = s
+            for name in (s.name, *s.aliases):
+                key = _key(name)
+                if key in self._index and self._index[key] is not s:
+                    raise RuntimeError(f"name {name!r} names both {self._index[key].name!r} and {s.name!r}")
+                self._index[key] = s
+
+    def names(self) -> list[str]:
+        return list(self.specs)
+
+    def all_names(self) -> list[str]:
+        """Canonical names and aliases (for completion)."""
+        return [n for s in self.specs.values() for n in (s.name, *s.aliases)]
+
+    def lookup(self, name: str) -> Spec:
+        if not isinstance(name, str):
+            raise UsageError(f"an activation name must be text, got {name!r}")
+        spec = self._index.get(_key(name))
+        if spec is None:
+            raise UsageError(self._unknown_message(name))
+        return spec
+
+    def _unknown_message(self, name: str) -> str:
+        keys = {_key(n): n for n in self.all_names()}
+        close = difflib.get_close_matches(_key(name), list(keys), n=3, cutoff=0.6)
+        if close:
+            options = " or ".join(f"'{keys[c]}'" for c in close)
+            return f"unknown activation {name!r} (did you mean {options}? see 'actcli list')"
+        return f"unknown activation {name!r} (see 'actcli list')"
+
+    def resolve(self, identifier: Any) -> Activation:
+        """Keras-style lookup: None, a name, a config dict, or a callable."""
+        if identifier is None:
+            return Activation(self.lookup("linear"))
+        if isinstance(identifier, Activation):
+            return identifier
+        if isinstance(identifier, str):
+            return Activation(self.lookup(identifier))
+        if isinstance(identifier, Mapping):
+            return self._from_config(identifier)
+        if callable(identifier):
+            return identifier  # a user's own function passes through, as in Keras
+        raise UsageError(f"cannot interpret {identifier!r} as an activation")
+
+    def _from_config(self, config: Mapping[str, Any]) -> Activation:
+        """Reads a Keras config dict; looks names up in the registry only, never imports."""
+        class_name = config.get("class_name")
+        inner = config.get("config")
+        if class_name == "function" or (class_name is None and isinstance(inner, str)):
+            if not isinstance(inner, str):
+                raise UsageError(f"Keras config of a function needs a name in 'config', got {inner!r}")
+            return Activation(self.lookup(inner))
+        if not isinstance(class_name, str):
+            raise UsageError(f"Keras config needs 'class_name', got {dict(config)!r}")
+        module = str(config.get("module") or "")
+        spec = None
+        if "layers" in module or class_name[:1].isupper():
+            try:
+                spec = self.lookup(f"layers.{class_name}")
+            except UsageError:
+                spec = None
+        if spec is None:
+            spec = self.lookup(class_name)
+        params = dict(inner) if isinstance(inner, Mapping) else {}
+        known = {p.name for p in spec.params} | {o for p in spec.params for o in p.old_names}
+        # Layer configs also carry name, trainable, dtype, ...: keep only the activation's own.
+        bound = {k: v for k, v in params.items() if k in known}
+        spec.bind(bound)  # validate now, so a bad config fails at lookup
+        return Activation(spec, bound=bound)
+
+
+def _build() -> Registry:
+    from .core import axiswise, legacy, rectifiers, smooth
+
+    return Registry(rectifiers.SPECS + smooth.SPECS + axiswise.SPECS + legacy.SPECS)
+
+
+REGISTRY = _build()
