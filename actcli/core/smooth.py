@@ -12,10 +12,14 @@ import numpy as np
 from ..registry import Param, Spec
 from ._array import elementwise
 from ._stable import (
+    _INV_SQRT_2PI,
+    _SQRT1_2,
+    erfcx,
     gauss_exp,
     log1pexp,
     mul_exp,
     norm_pdf,
+    normal_tail,
     sigmoid as _sigmoid,
     sigmoid_prime as _sigmoid_prime,
     two_prod,
@@ -109,37 +113,22 @@ def silu_prime(x):
 
 # gelu ------------------------------------------------------------------------------------------
 
-_SQRT1_2 = 0.70710678118654752440  # 1 / sqrt(2)
-_INV_SQRT_2PI = 0.39894228040143267794  # 1 / sqrt(2 pi)
-
-
 def _gelu_exact(x):
-    """x * Phi(x). Left of -1: x * erfcx(t) / 2 * exp(-x^2/2), t = -x / sqrt(2), x^2 split
-    exactly (x * ndtr(x) is off by hundreds of ULP at -10: the rounding of t is amplified by x^2).
-    """
-    import scipy.special as sc  # lazy: start-up time
-
-    out = x * sc.ndtr(x)
-    left = x < -1.0
-    if np.any(left):
-        xl = np.maximum(x[left], -1e10)  # gelu(-1e10) is -0 already; keeps inf * 0 out
-        hi, lo = gauss_exp(xl)
-        out[left] = mul_exp(0.5 * xl * sc.erfcx(-xl * _SQRT1_2), hi, lo)
-    return out
+    """x * Phi(x): x * Phi(-|x|) below 0 and x - x * Phi(-|x|) above, the tail from normal_tail."""
+    xc = np.clip(x, -1e10, 1e10)  # beyond, the result is x or -0; keeps inf * 0 out
+    tail = normal_tail(xc, xc)
+    return np.where(x < 0, tail, x - tail)
 
 
 def _gelu_exact_prime(x):
-    """Phi(x) + x * phi(x), both from the same exact exp(-x^2/2) in the left tail."""
-    import scipy.special as sc  # lazy: start-up time
-
+    """Phi(x) + x * phi(x); below 0 as exp(-x^2/2) * (erfcx(t) / 2 + x / sqrt(2 pi)), one exact
+    exponential for both terms."""
     xc = np.clip(x, -1e10, 1e10)
-    out = sc.ndtr(xc) + xc * norm_pdf(xc)
-    left = x < -1.0
-    if np.any(left):
-        xl = xc[left]
-        hi, lo = gauss_exp(xl)
-        out[left] = mul_exp(0.5 * sc.erfcx(-xl * _SQRT1_2) + xl * _INV_SQRT_2PI, hi, lo)
-    return out
+    q = normal_tail(xc, np.ones_like(xc))
+    hi, lo = gauss_exp(xc)
+    neg = mul_exp(0.5 * erfcx(-xc * _SQRT1_2) + xc * _INV_SQRT_2PI, hi, lo)
+    pos = (1.0 - q) + xc * norm_pdf(xc)
+    return np.where(x < 0, neg, pos)
 
 
 # 2 * sqrt(2 / pi) and 2 * 0.044715 * sqrt(2 / pi) as double-doubles (hi, lo).

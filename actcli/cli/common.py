@@ -1,0 +1,421 @@
+"""Shared command-line machinery: activation specs, per-activation options, the error boundary.
+
+Public helpers (the ``eval`` and ``plot`` commands both use them):
+
+``parse_activations(names, single_params=None) -> list[Activated]``
+    Turns ``NAME`` / ``NAME:param=value,...`` tokens into validated ``Activated(spec, params,
+    label)`` triples (a NamedTuple, so it unpacks as ``spec, params, label``). ``params`` is the
+    full bound dict (``Spec.bind``); ``label`` names the non-default parameters, e.g.
+    ``"elu(alpha=0.5)"``. ``single_params`` holds raw option values (``{"negative_slope": "0.5"}``)
+    for the single-name form; giving a parameter both ways is a usage error.
+
+``derivative_label(activated) -> str``
+    ``"elu'(alpha=0.5)"``: the label of the derivative column/curve.
+
+``param_options(spec) -> list[click.Option]``
+    One option per ``spec.params`` entry: ``--max-value`` (``--max_value`` also works, through the
+    command's ``token_normalize_func``), old names (``--alpha`` for relu), help with the default
+    and the rule. Values stay text; ``Spec.bind`` converts and checks them, so the messages come
+    from the registry.
+
+``ActivationCommand`` (a ``click.Command`` subclass) and ``activation_command(**attrs)``
+    A command whose leading arguments name activations. Before parsing, it finds the names among
+    the arguments; if there is exactly one, that activation's options are added, so
+    ``actcli eval relu --help`` lists relu's parameters. The callback receives
+    ``activations: tuple[str, ...]`` (every positional token, names first, then anything else
+    such as values) and ``activation_params: dict[str, str]`` (the per-activation options given).
+    Use ``split_tokens(tokens)`` to separate names from numeric values.
+
+``error_boundary()``
+    Context manager: ``actcli.UsageError`` -> ``click.UsageError`` (exit 2), ``actcli.DataError`` /
+    other ``ActcliError`` -> ``click.ClickException`` (exit 1), ``BrokenPipeError`` ->
+    ``BrokenPipe`` (quiet exit 141). The group's ``invoke`` wraps every command in it, and the
+    group's ``main`` prints any error as one line on stderr (see ``actcli.cli.ActcliGroup``).
+
+``ExitCode``: named exit codes. ``number_or_none(text)``: float or None (no exception).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import click
+import numpy as np
+
+from actcli.errors import ActcliError, UsageError
+from actcli.registry import REGISTRY, Param, Spec
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    DATA = 1  # bad data, failed I/O, or a bug (with a notice)
+    USAGE = 2
+    INTERRUPTED = 130  # 128 + SIGINT
+    BROKEN_PIPE = 141  # 128 + SIGPIPE, what `yes | head -1` reports for `yes`
+    TERMINATED = 143  # 128 + SIGTERM
+
+
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
+
+
+def normalize_token(token: str) -> str:
+    """Option names: ``--max_value`` is read as ``--max-value``."""
+    return token.replace("_", "-")
+
+
+# Commands with generated options accept both spellings of every flag.
+ACTIVATION_CONTEXT_SETTINGS: dict[str, Any] = {
+    **CONTEXT_SETTINGS,
+    "token_normalize_func": normalize_token,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Activation specs: NAME or NAME:param=value,...
+
+
+class Activated(NamedTuple):
+    spec: Spec
+    params: dict[str, Any]
+    label: str
+
+
+def number_or_none(text: str) -> float | None:
+    """``float(text)`` (also with a unicode minus), or None when it is not a number."""
+    try:
+        return float(text.replace("\u2212", "-"))
+    except (ValueError, AttributeError):
+        return None
+
+
+def _split_spec(token: str) -> tuple[str, dict[str, str]]:
+    """``"leaky_relu:negative_slope=0.1"`` -> ``("leaky_relu", {"negative_slope": "0.1"})``.
+
+    A piece without ``=`` continues the previous value, so array parameters read naturally:
+    ``prelu:alpha=0.1,0.2``.
+    """
+    name, sep, rest = token.partition(":")
+    params: dict[str, str] = {}
+    if not sep:
+        return name, params
+    last = None
+    for piece in rest.split(","):
+        key, eq, value = piece.partition("=")
+        if eq:
+            last = key.strip().replace("-", "_")
+            if not last:
+                raise UsageError(f"bad activation spec {token!r}: a parameter name is empty")
+            if last in params:
+                raise UsageError(f"bad activation spec {token!r}: {last} is given twice")
+            params[last] = value.strip()
+        elif last is not None and piece.strip():
+            params[last] += "," + piece.strip()
+        else:
+            raise UsageError(
+                f"bad activation spec {token!r}: expected NAME:param=value,... "
+                "(e.g. leaky_relu:negative_slope=0.1)"
+            )
+    return name, params
+
+
+def _show_value(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return "[" + ", ".join(_show_value(v) for v in value.tolist()) + "]"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float)))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b and math.copysign(1, a) == math.copysign(1, b)  # -0.0 is not the default
+    return bool(a == b)
+
+
+def make_label(spec: Spec, params: Mapping[str, Any], *, suffix: str = "") -> str:
+    """``elu`` or ``elu(alpha=0.5)``: the name plus every parameter that differs from its default.
+
+    ``suffix`` goes right after the name (``"'"`` for the derivative: ``elu'(alpha=0.5)``).
+    """
+    shown = [
+        f"{p.name}={_show_value(params[p.name])}"
+        for p in spec.params
+        if p.name in params and (p.required or not _same(params[p.name], p.default))
+    ]
+    return spec.name + suffix + (f"({', '.join(shown)})" if shown else "")
+
+
+def derivative_label(activated: Activated) -> str:
+    """The label of the derivative: ``elu'(alpha=0.5)``."""
+    return make_label(activated.spec, activated.params, suffix="'")
+
+
+def parse_activations(
+    names: Sequence[str], single_params: Mapping[str, Any] | None = None
+) -> list[Activated]:
+    """Resolves and validates activation tokens (see the module docstring).
+
+    Raises:
+        UsageError: unknown name (with suggestions), bad spec syntax, unknown or invalid
+            parameter, a parameter given twice, or options given with several activations.
+    """
+    if not names:
+        raise UsageError("no activation given (see 'actcli list')")
+    single_params = dict(single_params or {})
+    if single_params and len(names) > 1:
+        raise UsageError(
+            "with several activations, give parameters in each name: NAME:param=value,... "
+            "(e.g. leaky_relu:negative_slope=0.1)"
+        )
+    result = []
+    for token in names:
+        name, raw = _split_spec(token)
+        spec = REGISTRY.lookup(name)
+        for key, value in single_params.items():
+            if key in raw:
+                raise UsageError(f"{spec.name}: {key} is given twice (option and {token!r})")
+            raw[key] = value
+        params = spec.bind(raw)
+        result.append(Activated(spec, params, make_label(spec, params)))
+    return result
+
+
+def split_tokens(tokens: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Splits positional tokens into (activation names, value texts).
+
+    Names come first; the first token that reads as a number starts the values. Everything after
+    ``--`` is already a value (click passes it as a positional token; the caller gives us those in
+    ``tokens`` after the names).
+    """
+    for i, token in enumerate(tokens):
+        if number_or_none(token) is not None:
+            return list(tokens[:i]), list(tokens[i:])
+    return list(tokens), []
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-activation options, generated from Spec.params
+
+PARAM_PREFIX = "actparam_"
+
+_METAVARS = {
+    "float": "FLOAT",
+    "optional_float": "FLOAT|none",
+    "bool": "true|false",
+    "int": "INT",
+    "float_array": "FLOAT[,FLOAT...]",
+}
+
+
+def param_help(param: Param) -> str:
+    """One line: meaning, default (or required), rule."""
+    parts = [param.help.rstrip(".")] if param.help else []
+    parts.append("required" if param.required else f"default: {_show_value(param.default)}")
+    if param.rule:
+        parts.append(f"needs {param.rule}")
+    return "; ".join(parts) + "."
+
+
+def param_options(spec: Spec) -> list[click.Option]:
+    """Click options for a spec's parameters (values kept as text; ``Spec.bind`` checks them)."""
+    options = []
+    for p in spec.params:
+        flags = [f"--{normalize_token(p.name)}"]
+        flags += [f"--{normalize_token(old)}" for old in p.old_names]
+        option = click.Option(
+            [PARAM_PREFIX + p.name, *flags],
+            metavar=_METAVARS.get(p.type, "VALUE"),
+            help=param_help(p),
+            default=None,
+        )
+        option.actcli_param = True  # type: ignore[attr-defined]
+        options.append(option)
+    return options
+
+
+def complete_activation(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of activation names (canonical names and aliases)."""
+    from click.shell_completion import CompletionItem
+
+    if incomplete.startswith("-") or number_or_none(incomplete) is not None:
+        return []
+    low = incomplete.casefold()
+    items = []
+    for name in REGISTRY.all_names():
+        if name.casefold().startswith(low):
+            spec = REGISTRY.lookup(name)
+            items.append(CompletionItem(name, help=spec.formula or spec.description))
+    return items
+
+
+def _takes_values(option: click.Option) -> int:
+    return 0 if option.is_flag or option.count else option.nargs
+
+
+class ActivationCommand(click.Command):
+    """A command whose leading arguments are activation names (see the module docstring)."""
+
+    names_param = "activations"
+
+    def _static_option_arity(self) -> dict[str, int]:
+        arity = {}
+        for p in self.params:
+            if isinstance(p, click.Option):
+                for opt in (*p.opts, *p.secondary_opts):
+                    arity[normalize_token(opt)] = _takes_values(p)
+        return arity
+
+    def find_names(self, args: Sequence[str]) -> list[str]:
+        """The activation names among raw arguments: non-numeric positional tokens before the
+        first value or ``--``. Option values are skipped (generated options take one value)."""
+        arity = self._static_option_arity()
+        names: list[str] = []
+        i = 0
+        while i < len(args):
+            token = args[i]
+            if token == "--":
+                break
+            if token.startswith("-") and len(token) > 1 and number_or_none(token) is None:
+                key = normalize_token(token.split("=", 1)[0])
+                if "=" in token and key.startswith("--"):
+                    i += 1
+                elif key in arity:
+                    i += 1 + arity[key]
+                elif not key.startswith("--") and key[:2] in arity:
+                    # -fcsv (value attached) or -d (flag)
+                    i += 1 if len(key) > 2 or arity[key[:2]] == 0 else 1 + arity[key[:2]]
+                else:
+                    i += 2  # a generated option: always one value
+                continue
+            if number_or_none(token) is not None:
+                break
+            names.append(token)
+            i += 1
+        return names
+
+    def _dynamic_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return ctx.meta.get("actcli.dynamic_params", [])
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        dynamic = self._dynamic_params(ctx)
+        if not dynamic:
+            return params
+        # Generated options before --help, so help lists them in their own section anyway.
+        return params[:-1] + dynamic + params[-1:] if params else dynamic
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        names = self.find_names(args)
+        ctx.meta["actcli.names"] = names
+        ctx.meta["actcli.dynamic_params"] = []
+        ctx.meta["actcli.spec"] = None
+        if len(names) == 1:
+            try:
+                spec = REGISTRY.lookup(names[0].partition(":")[0])
+            except UsageError:
+                if not ctx.resilient_parsing:
+                    raise
+            else:
+                ctx.meta["actcli.spec"] = spec
+                ctx.meta["actcli.dynamic_params"] = param_options(spec)
+        try:
+            rest = super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            if len(names) > 1:
+                exc.message += (
+                    " (with several activations, give parameters in each name: "
+                    "NAME:param=value,..., e.g. leaky_relu:negative_slope=0.1)"
+                )
+            raise
+        given = {}
+        for key in list(ctx.params):
+            if key.startswith(PARAM_PREFIX):
+                value = ctx.params.pop(key)
+                if value is not None:
+                    given[key[len(PARAM_PREFIX) :]] = value
+        ctx.params["activation_params"] = given
+        return rest
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_help_text(ctx, formatter)
+        spec = ctx.meta.get("actcli.spec")
+        if spec is not None:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(f"{spec.signature()}: {spec.formula}")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        static, generated = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                (generated if getattr(param, "actcli_param", False) else static).append(record)
+        if static:
+            with formatter.section("Options"):
+                formatter.write_dl(static)
+        spec = ctx.meta.get("actcli.spec")
+        if spec is not None:
+            title = f"{spec.name} parameters"
+            with formatter.section(title):
+                if generated:
+                    formatter.write_dl(generated)
+                else:
+                    formatter.write_text(f"{spec.name} takes no parameters.")
+
+
+def activation_command(name: str | None = None, **attrs: Any) -> Callable[[Callable], click.Command]:
+    """``@activation_command("eval")``: like ``@click.command`` with ``ActivationCommand``, the
+    shared context settings, and the ``activations`` argument (with name completion) added."""
+
+    def decorator(f: Callable) -> click.Command:
+        f = click.argument(
+            ActivationCommand.names_param,
+            nargs=-1,
+            metavar="NAME[:param=value,...]...",
+            shell_complete=complete_activation,
+        )(f)
+        attrs.setdefault("context_settings", ACTIVATION_CONTEXT_SETTINGS)
+        return click.command(name, cls=ActivationCommand, **attrs)(f)
+
+    return decorator
+
+
+# ---------------------------------------------------------------------------------------------
+# The error boundary
+
+
+class BrokenPipe(click.ClickException):
+    """stdout was closed by the reader (``| head -1``): end quietly."""
+
+    exit_code = ExitCode.BROKEN_PIPE
+
+    def __init__(self) -> None:
+        super().__init__("broken pipe")
+
+
+@contextlib.contextmanager
+def error_boundary() -> Iterator[None]:
+    """Turns actcli errors into click errors with the same text (see the module docstring)."""
+    try:
+        yield
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except ActcliError as exc:
+        error = click.ClickException(str(exc))
+        error.exit_code = exc.exit_code
+        raise error from exc
+    except BrokenPipeError as exc:
+        raise BrokenPipe() from exc
+
+
+def one_line(text: str) -> str:
+    """Error messages stay on one line, whatever the exception text holds."""
+    return " ".join(str(text).split())

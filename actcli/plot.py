@@ -1,0 +1,629 @@
+"""Figures of activation functions and their derivatives.
+
+Two layers. ``curve`` samples one activation from the registry (the function and its analytic
+derivative, with the spec's kink abscissae inserted into the sample so corners are drawn
+exactly); it needs only NumPy, so ``actcli.termplot`` draws the same curves in a terminal without
+matplotlib. ``figure``, ``gallery`` and ``save`` turn curves into matplotlib figures; matplotlib
+is imported inside them only (``actcli eval`` never pays for it) and figures are plain
+``matplotlib.figure.Figure`` objects, so no GUI backend is touched unless ``interactive=True``.
+
+Axis-wise functions (softmax, log_softmax, sparsemax, glu) map vectors to vectors, so a plot
+shows one coordinate of a 2-vector as the other stays fixed (see ``slice_of``):
+
+    softmax([x, 0])[0]      = sigmoid(x)
+    log_softmax([x, 0])[0]  = log_sigmoid(x)
+    sparsemax([x, 0])[0]    = clip((x + 1) / 2, 0, 1)
+    glu([1, x])[0]          = sigmoid(x)     (the gate b varies, the value a is 1)
+
+and the dashed curve is the slope of that curve, d/dx, from the spec's Jacobian-vector product
+(for glu this is dy/db, not the Jacobian diagonal dy/da that ``actcli.derivative`` returns).
+
+    >>> c = curve("relu6", xlim=(-1.0, 7.0), points=5)
+    >>> c.x.tolist()
+    [-1.0, 0.0, 1.0, 3.0, 5.0, 6.0, 7.0]
+    >>> c.dy.tolist()
+    [0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+import actcli
+
+from .errors import DataError, UsageError
+from .registry import REQUIRED, Spec
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+# Dense enough that smooth curves look smooth at 300 dpi; kinks are added on top.
+DEFAULT_POINTS = 2001
+GALLERY_POINTS = 801
+FORMATS = ("png", "svg", "pdf", "eps")
+DEFAULT_SIZE = (6.4, 4.0)
+DEFAULT_DPI = 200
+PRIME = "\u2032"  # the prime sign, f′
+
+# Required parameters have no default, but a gallery panel needs some value. Shown in the title.
+EXAMPLE_PARAMS: dict[str, dict[str, Any]] = {
+    "threshold": {"threshold": 1.0, "default_value": -1.0},
+}
+_FALLBACK_EXAMPLE = 1.0
+
+# The look of every figure; a --style given by the user is applied on top and wins.
+_BASE_RC: dict[str, Any] = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.35,
+    "grid.linewidth": 0.6,
+    "lines.linewidth": 1.8,
+    "legend.frameon": False,
+    "font.size": 10,
+    "figure.constrained_layout.use": True,
+    "pdf.fonttype": 42,  # TrueType in PDF/EPS: journals reject Type 3 fonts
+    "ps.fonttype": 42,
+    "svg.hashsalt": "actcli",  # reproducible SVG ids
+}
+
+
+# --- sampling (NumPy only) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which coordinate of a 2-vector an axis-wise plot varies, and which output it shows."""
+
+    base: tuple[float, float]
+    vary: int
+    out: int
+    kinks: tuple[float, ...] = ()  # where the slice has corners (the spec's kinks are per element)
+
+    def text(self, name: str) -> str:
+        cells = ["x" if i == self.vary else f"{v:g}" for i, v in enumerate(self.base)]
+        return f"{name}([{', '.join(cells)}])[{self.out}]"
+
+
+_DEFAULT_SLICE = Slice(base=(0.0, 0.0), vary=0, out=0)
+# glu([x, b]) = x * sigmoid(b) is a straight line in x; varying the gate shows the function.
+_SLICES = {
+    "glu": Slice(base=(1.0, 0.0), vary=1, out=0),
+    # sparsemax([x, 0]) = [clip((x + 1) / 2, 0, 1), ...]: the support changes at x = -1 and 1.
+    "sparsemax": Slice(base=(0.0, 0.0), vary=0, out=0, kinks=(-1.0, 1.0)),
+}
+
+
+def slice_of(spec: Spec) -> Slice | None:
+    """The 2-vector slice plotted for an axis-wise spec; None for an elementwise one."""
+    if not spec.axiswise:
+        return None
+    return _SLICES.get(spec.name, _DEFAULT_SLICE)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One activation sampled on a grid: ``y = f(x)``, ``dy = f'(x)`` as the core computes them.
+
+    ``x`` is sorted, holds every kink inside the range, and has no NaN; ``line`` adds the breaks
+    that keep a plotted line from drawing a vertical stroke across a jump.
+    """
+
+    spec: Spec
+    params: dict[str, Any]
+    label: str
+    x: np.ndarray
+    y: np.ndarray
+    dy: np.ndarray
+    kinks: tuple[float, ...]
+    breaks: Mapping[str, tuple[int, ...]]
+
+    @property
+    def prime_label(self) -> str:
+        return prime_label(self.spec, self.params)
+
+    def line(self, which: str = "y") -> tuple[np.ndarray, np.ndarray]:
+        """(x, values) for ``which`` in ("y", "dy"), with a NaN at each jump.
+
+        A jump gets an extra point: the kink's x repeated with a NaN value, so the x column stays
+        sorted and finite and the other points are exactly ``x`` and ``f(x)``.
+        """
+        values = getattr(self, which)
+        where = list(self.breaks.get(which, ()))
+        if not where:
+            return self.x, values
+        x_at = self.x[np.minimum(where, self.x.size - 1)]
+        return np.insert(self.x, where, x_at), np.insert(values, where, np.nan)
+
+
+def check_range(name: str, lim: Sequence[float] | None) -> tuple[float, float] | None:
+    """Checks an axis range (``xlim``/``ylim``): two finite numbers, low < high."""
+    if lim is None:
+        return None
+    if len(lim) != 2:
+        raise UsageError(f"{name} needs two numbers (low high), got {len(lim)}")
+    lo, hi = (float(v) for v in lim)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise UsageError(f"{name} must be finite, got {lo:g} {hi:g}")
+    if lo == hi:
+        raise UsageError(f"{name} needs low < high, got {lo:g} {hi:g}")
+    if lo > hi:
+        raise UsageError(f"{name} must go from low to high, got {lo:g} {hi:g} (try {hi:g} {lo:g})")
+    return lo, hi
+
+
+def _check_points(points: int) -> int:
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 2:
+        raise UsageError(f"points must be an integer >= 2, got {points!r}")
+    return int(points)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return str(value)
+    if isinstance(value, np.ndarray):
+        return "[" + ", ".join(f"{v:g}" for v in value.ravel()) + "]"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:g}"
+    return str(value)
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    if default is REQUIRED:
+        return False
+    if isinstance(value, np.ndarray) or isinstance(default, np.ndarray):
+        return bool(np.array_equal(value, default))
+    return value is default or bool(value == default)
+
+
+def changed_params(spec: Spec, params: Mapping[str, Any]) -> list[str]:
+    """``["alpha=0.5"]``: the parameters that differ from their defaults, in spec order."""
+    return [
+        f"{p.name}={_fmt(params[p.name])}"
+        for p in spec.params
+        if p.name in params and not _is_default(params[p.name], p.default)
+    ]
+
+
+def _base_name(spec: Spec) -> str:
+    cut = slice_of(spec)
+    return cut.text(spec.name) if cut else spec.name
+
+
+def label(spec: Spec, params: Mapping[str, Any]) -> str:
+    """``elu (alpha=0.5)``: the name and every non-default parameter."""
+    changed = changed_params(spec, params)
+    base = _base_name(spec)
+    return f"{base} ({', '.join(changed)})" if changed else base
+
+
+def prime_label(spec: Spec, params: Mapping[str, Any]) -> str:
+    """``elu′ (alpha=0.5)``; ``d/dx softmax([x, 0])[0]`` for a slice of an axis-wise function."""
+    changed = changed_params(spec, params)
+    base = f"d/dx {_base_name(spec)}" if spec.axiswise else spec.name + PRIME
+    return f"{base} ({', '.join(changed)})" if changed else base
+
+
+def _plot_params(spec: Spec, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    bound = spec.bind(params)
+    if spec.axiswise and "axis" in bound:
+        axis = bound.pop("axis")
+        if axis != -1:
+            raise UsageError(
+                f"{spec.name}: a plot varies one coordinate of a 2-vector "
+                f"({_base_name(spec)}), so axis does not apply, got axis={axis}"
+            )
+    return bound
+
+
+def _evaluate(spec: Spec, params: Mapping[str, Any], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(f(x), f'(x)) through the public API, so a plot shows exactly what ``eval`` prints."""
+    cut = slice_of(spec)
+    if cut is None:
+        y = actcli.get(spec.name)(x, **params)
+        dy = actcli.derivative(spec.name)(x, **params)
+        return np.asarray(y, dtype=np.float64), np.asarray(dy, dtype=np.float64)
+    vectors = np.empty((x.size, 2))
+    vectors[:] = cut.base
+    vectors[:, cut.vary] = x
+    direction = np.zeros_like(vectors)
+    direction[:, cut.vary] = 1.0
+    y = actcli.get(spec.name)(vectors, axis=-1, **params)[:, cut.out]
+    if spec.jvp is not None:
+        dy = actcli.jvp(spec.name)(vectors, direction, axis=-1, **params)[:, cut.out]
+    else:
+        dy = actcli.jacobian(spec.name)(vectors, axis=-1, **params)[:, cut.out, cut.vary]
+    return np.asarray(y, dtype=np.float64), np.asarray(dy, dtype=np.float64)
+
+
+def _jumps(x: np.ndarray, kinks: Sequence[float], left: np.ndarray, at: np.ndarray,
+           right: np.ndarray) -> tuple[int, ...]:
+    """Insert positions (for ``np.insert``) of the breaks around kinks where values jump."""
+    where = []
+    for k, vl, vk, vr in zip(kinks, left, at, right):
+        i = int(np.searchsorted(x, k))
+        # One ulp away a continuous curve moves by ~1e-16 * slope; a jump by far more.
+        tol = 1e-7 * (1.0 + abs(vk))
+        if i > 0 and abs(vk - vl) > tol:
+            where.append(i)
+        if i < x.size - 1 and abs(vr - vk) > tol:
+            where.append(i + 1)
+    return tuple(where)
+
+
+def curve(
+    activation: str | Spec,
+    params: Mapping[str, Any] | None = None,
+    *,
+    xlim: Sequence[float] | None = None,
+    points: int = DEFAULT_POINTS,
+    label_text: str | None = None,
+) -> Curve:
+    """Samples an activation and its derivative on ``points`` evenly spaced x plus its kinks.
+
+    Args:
+        activation: a name or alias (any case) or a Spec.
+        params: parameter values (CLI text accepted, as in ``Spec.bind``); defaults fill the rest.
+        xlim: (low, high); defaults to the spec's ``plot_xlim``.
+        points: grid points; the kinks inside the range are added (so ``x`` may be longer).
+        label_text: legend text; defaults to ``label(spec, params)``.
+
+    Returns:
+        A Curve whose ``x`` contains each kink of ``spec.kinks(params)`` within the range.
+
+    Raises:
+        UsageError: unknown name, bad parameter, bad range or point count.
+    """
+    spec = activation if isinstance(activation, Spec) else actcli.spec(activation)
+    bound = _plot_params(spec, params)
+    lo, hi = check_range("xlim", xlim) or spec.plot_xlim
+    points = _check_points(points)
+    cut = slice_of(spec)
+    every = cut.kinks if cut else spec.kinks(spec.bind(bound))
+    kinks = tuple(sorted({float(k) for k in every if lo <= k <= hi}))
+    x = np.unique(np.concatenate([np.linspace(lo, hi, points), np.array(kinks, dtype=float)]))
+    y, dy = _evaluate(spec, bound, x)
+    breaks: dict[str, tuple[int, ...]] = {}
+    if kinks:
+        k = np.array(kinks)
+        probe = np.concatenate([np.nextafter(k, -np.inf), k, np.nextafter(k, np.inf)])
+        py, pdy = _evaluate(spec, bound, probe)
+        n = k.size
+        breaks["y"] = _jumps(x, kinks, py[:n], py[n : 2 * n], py[2 * n :])
+        breaks["dy"] = _jumps(x, kinks, pdy[:n], pdy[n : 2 * n], pdy[2 * n :])
+    text = label_text if label_text is not None else label(spec, bound)
+    return Curve(spec, bound, text, x, y, dy, kinks, breaks)
+
+
+def curves(
+    items: Sequence[tuple[str | Spec, Mapping[str, Any] | None]],
+    *,
+    xlim: Sequence[float] | None = None,
+    points: int = DEFAULT_POINTS,
+) -> list[Curve]:
+    """Samples several activations on one common range (the union of their default ranges).
+
+    Labels that would be equal (the same activation given twice with the same parameters) get
+    ``#2``, ``#3`` so the legend still tells them apart.
+    """
+    if not items:
+        raise UsageError("no activation to plot (give a name, or --all)")
+    specs = [s if isinstance(s, Spec) else actcli.spec(s) for s, _ in items]
+    xlim = check_range("xlim", xlim)
+    if xlim is None:
+        xlim = (min(s.plot_xlim[0] for s in specs), max(s.plot_xlim[1] for s in specs))
+    out = [curve(s, p, xlim=xlim, points=points) for s, (_, p) in zip(specs, items)]
+    seen: dict[str, int] = {}
+    result = []
+    for c in out:
+        seen[c.label] = seen.get(c.label, 0) + 1
+        if seen[c.label] > 1:
+            c = Curve(**{**c.__dict__, "label": f"{c.label} #{seen[c.label]}"})
+        result.append(c)
+    return result
+
+
+def example_params(spec: Spec) -> dict[str, Any]:
+    """Values for the required parameters of ``spec`` (gallery panels need some)."""
+    chosen = EXAMPLE_PARAMS.get(spec.name, {})
+    return {p.name: chosen.get(p.name, _FALLBACK_EXAMPLE) for p in spec.params if p.required}
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+def output_format(path: str | os.PathLike[str]) -> str:
+    """The format named by a file's extension; UsageError for anything but FORMATS."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    shown = ", ".join("." + f for f in FORMATS)
+    if not suffix:
+        raise UsageError(f"cannot tell the format of '{path}': give it an extension ({shown})")
+    if suffix not in FORMATS:
+        raise UsageError(f"unknown image format '.{suffix}' in '{path}' (use {shown})")
+    return suffix
+
+
+def check_output(path: str | os.PathLike[str]) -> str:
+    """Checks, before anything is computed, that ``path`` can be written; returns its format."""
+    fmt = output_format(path)
+    folder = Path(path).parent
+    if Path(path).is_dir():
+        raise DataError(f"cannot write '{path}': it is a directory")
+    if not folder.is_dir():
+        raise DataError(f"cannot write '{path}': folder '{folder}' does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DataError(f"cannot write '{path}': folder '{folder}' is not writable")
+    return fmt
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float | None = None) -> Path:
+    """Writes ``fig`` to ``path`` atomically (a temp file in the same folder, then os.replace).
+
+    The format comes from the extension (FORMATS). A reader never sees a half-written image, and
+    a failed write leaves an existing file untouched.
+
+    Raises:
+        UsageError: unknown extension. DataError: the folder is missing or not writable.
+    """
+    fmt = check_output(path)
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fig.savefig(handle, format=fmt, dpi=dpi if dpi is not None else "figure")
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual mode
+        os.replace(tmp, target)
+    except OSError as exc:
+        _remove(tmp)
+        raise DataError(f"cannot write '{path}': {exc.strerror or exc}") from exc
+    except BaseException:
+        _remove(tmp)
+        raise
+    return target
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+# --- figures (matplotlib, imported here only) ---------------------------------------------------
+
+
+def has_display() -> bool:
+    """Whether ``--show`` can open a window (a GUI session and no non-interactive MPLBACKEND)."""
+    backend = os.environ.get("MPLBACKEND", "").lower()
+    if backend in ("agg", "pdf", "ps", "svg", "cairo", "template") or backend.startswith(
+        "module://matplotlib_inline"
+    ):
+        return False
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+class _Look:
+    """The rc settings and the user's style, active while a figure is built."""
+
+    def __init__(self, style: str | None):
+        self.style = style
+
+    def __enter__(self) -> None:
+        import matplotlib  # lazy: start-up time
+        import matplotlib.style
+
+        self._rc = matplotlib.rc_context(_BASE_RC)
+        self._rc.__enter__()
+        if self.style:
+            try:
+                self._style = matplotlib.style.context(self.style)
+                self._style.__enter__()
+            except (OSError, ValueError) as exc:
+                self._rc.__exit__(None, None, None)
+                names = ", ".join(sorted(matplotlib.style.available))
+                raise UsageError(f"unknown matplotlib style {self.style!r} (styles: {names})") from exc
+
+    def __exit__(self, *exc: object) -> None:
+        if self.style:
+            self._style.__exit__(*exc)
+        self._rc.__exit__(*exc)
+
+
+def _new_figure(size: Sequence[float], dpi: float, interactive: bool) -> Figure:
+    w, h = (float(v) for v in size)
+    if not (w > 0 and h > 0 and math.isfinite(w) and math.isfinite(h)):
+        raise UsageError(f"size must be two positive numbers (inches), got {w:g} {h:g}")
+    if not (dpi > 0 and math.isfinite(dpi)):
+        raise UsageError(f"dpi must be a positive number, got {dpi:g}")
+    if w * dpi > 30000 or h * dpi > 30000:
+        raise UsageError(f"a {w:g} x {h:g} in figure at {dpi:g} dpi is too large (30000 px max)")
+    if interactive:
+        import matplotlib.pyplot as plt  # lazy: start-up time; only --show needs a GUI backend
+
+        return plt.figure(figsize=(w, h), dpi=dpi)
+    from matplotlib.figure import Figure  # lazy: start-up time
+
+    return Figure(figsize=(w, h), dpi=dpi)
+
+
+def _tex_safe(text: str) -> str:
+    # matplotlib reads $...$ as mathtext; formulas and labels are plain text.
+    return text.replace("$", r"\$")
+
+
+def _zero_lines(ax: Axes) -> None:
+    ax.axhline(0.0, color="0.55", linewidth=0.8, zorder=1)
+    ax.axvline(0.0, color="0.55", linewidth=0.8, zorder=1)
+
+
+def formula_lines(curve_list: Sequence[Curve], *, derivative: bool = False, width: int = 80) -> list[str]:
+    """``gelu(x) = x * Phi(x)`` for each distinct activation, wrapped to ``width`` characters."""
+    lines: list[str] = []
+    seen = set()
+    for c in curve_list:
+        if c.spec.name in seen or not c.spec.formula:
+            continue
+        seen.add(c.spec.name)
+        pairs = [(f"{c.spec.name}(x)", c.spec.formula)]
+        if derivative and c.spec.prime_formula:
+            pairs.append((f"{c.spec.name}{PRIME}(x)", c.spec.prime_formula))
+        for head, body in pairs:
+            lines += textwrap.wrap(f"{head} = {body}", width, subsequent_indent="    ")
+    return lines
+
+
+def figure(
+    curve_list: Sequence[Curve],
+    *,
+    layout: str = "overlay",
+    derivative: bool = True,
+    ylim: Sequence[float] | None = None,
+    title: str | None = None,
+    formula: bool = False,
+    size: Sequence[float] | None = None,
+    dpi: float = DEFAULT_DPI,
+    style: str | None = None,
+    interactive: bool = False,
+) -> Figure:
+    """One figure of the curves: each function solid, its derivative dashed in the same colour.
+
+    Args:
+        curve_list: from ``curves``; they share the x range.
+        layout: "overlay" (one axes) or "panels" (function left, derivative right).
+        derivative: draw f' too.
+        ylim: (low, high) for the function axes; automatic otherwise.
+        title: a title; with ``formula`` the registry formulas go below it.
+        size: (width, height) in inches; dpi: dots per inch (the PNG's pixel size is their product).
+        style: a matplotlib style name, applied over actcli's defaults.
+        interactive: create the figure through pyplot so ``plt.show`` can display it.
+
+    Lines carry gids ``f:i`` and ``df:i`` (i = the curve's index) so tests can find them.
+    """
+    if layout not in ("overlay", "panels"):
+        raise UsageError(f"layout must be 'overlay' or 'panels', got {layout!r}")
+    if not curve_list:
+        raise UsageError("no activation to plot")
+    ylim = check_range("ylim", ylim)
+    panels = layout == "panels" and derivative
+    with _Look(style):
+        fig = _new_figure(size or ((10.0, 4.0) if panels else DEFAULT_SIZE), dpi, interactive)
+        if panels:
+            ax_f, ax_d = fig.subplots(1, 2, sharex=True)
+        else:
+            ax_f = ax_d = fig.subplots()
+        for i, c in enumerate(curve_list):
+            color = f"C{i % 10}"
+            ax_f.plot(*c.line("y"), color=color, label=_tex_safe(c.label), gid=f"f:{i}")
+            if derivative:
+                text = c.label if panels else c.prime_label
+                ax_d.plot(*c.line("dy"), color=color, linestyle="--", label=_tex_safe(text),
+                          gid=f"df:{i}")
+        lo, hi = float(curve_list[0].x[0]), float(curve_list[0].x[-1])
+        for ax in {ax_f, ax_d}:
+            _zero_lines(ax)
+            ax.set_xlim(lo, hi)
+            ax.set_xlabel("x")
+        if ylim:
+            ax_f.set_ylim(*ylim)
+        if panels:
+            ax_f.set_title("function", fontsize="medium")
+            ax_d.set_title("derivative", fontsize="medium")
+            ax_f.legend(loc="best", fontsize="small")
+        else:
+            _overlay_legend(ax_f, len(curve_list), derivative)
+        heading = [title] if title else []
+        if formula:
+            width = int(fig.get_figwidth() * 12)  # about 12 characters per inch at 10 pt
+            heading += formula_lines(curve_list, derivative=derivative, width=width)
+        if heading:
+            fig.suptitle(_tex_safe("\n".join(heading)), fontsize="medium")
+    return fig
+
+
+def _overlay_legend(ax: Axes, n: int, derivative: bool) -> None:
+    if derivative and n > 1:
+        # Handles were added f0, f'0, f1, f'1...; reorder so column 1 lists the functions and
+        # column 2 their derivatives, row by row.
+        handles, labels = ax.get_legend_handles_labels()
+        order = list(range(0, 2 * n, 2)) + list(range(1, 2 * n, 2))
+        ax.legend([handles[i] for i in order], [labels[i] for i in order], ncols=2,
+                  loc="best", fontsize="small")
+    else:
+        ax.legend(loc="best", fontsize="small")
+
+
+def gallery(
+    names: Sequence[str] | None = None,
+    *,
+    points: int = GALLERY_POINTS,
+    columns: int = 6,
+    panel_size: tuple[float, float] = (2.4, 1.95),
+    dpi: float = 110,
+    derivative: bool = True,
+    style: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """A grid with one panel per activation (every one in the registry by default).
+
+    Each panel shows the function (solid) and its derivative (dashed) on the spec's default range;
+    required parameters take ``example_params`` and are shown under the name. Unlike ``figure``
+    the derivative has its own colour: in a small panel two colours read faster than one.
+    """
+    names = list(names) if names is not None else actcli.names()
+    if not names:
+        raise UsageError("no activation to plot")
+    specs = [actcli.spec(n) for n in names]
+    columns = max(1, min(columns, len(specs)))
+    rows = math.ceil(len(specs) / columns)
+    heading = title if title is not None else (
+        f"actcli: {len(specs)} activation functions (solid) and their derivatives (dashed)"
+        if derivative else f"actcli: {len(specs)} activation functions"
+    )
+    with _Look(style):
+        size = (panel_size[0] * columns, panel_size[1] * rows + 0.5)
+        fig = _new_figure(size, dpi, False)
+        axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
+        for i, (ax, spec) in enumerate(zip(axes, specs)):
+            params = example_params(spec)
+            c = curve(spec, params, points=points)
+            ax.plot(*c.line("y"), color="C0", gid=f"f:{i}")
+            if derivative:
+                ax.plot(*c.line("dy"), color="C1", linestyle="--", linewidth=1.4, gid=f"df:{i}")
+            _zero_lines(ax)
+            ax.set_xlim(c.x[0], c.x[-1])
+            ax.tick_params(labelsize=7, length=2, pad=1.5)
+            changed = changed_params(spec, c.params)
+            head = _base_name(spec) + ("\n" + ", ".join(changed) if changed else "")
+            ax.set_title(_tex_safe(head), fontsize=9, pad=3)
+        for ax in axes[len(specs) :]:
+            ax.set_visible(False)
+        if heading:
+            fig.suptitle(_tex_safe(heading), fontsize=12)
+    return fig
+
+
+def show(fig: Figure) -> None:
+    """Opens a window for a figure made with ``interactive=True``."""
+    import matplotlib.pyplot as plt  # lazy: start-up time
+
+    plt.show()
+    plt.close(fig)
