@@ -170,12 +170,10 @@ def _check_points(points: int) -> int:
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, (bool, np.bool_)) or value is None:
-        return str(value)
     if isinstance(value, np.ndarray):
-        return "[" + ", ".join(f"{v:g}" for v in value.ravel()) + "]"
-    if isinstance(value, (float, np.floating)):
-        return f"{value:g}"
+        return "[" + ", ".join(_fmt(v) for v in value.tolist()) + "]"
+    if isinstance(value, float):
+        return repr(value)
     return str(value)
 
 
@@ -183,7 +181,9 @@ def _is_default(value: Any, default: Any) -> bool:
     if default is REQUIRED:
         return False
     if isinstance(value, np.ndarray) or isinstance(default, np.ndarray):
-        return bool(np.array_equal(value, default))
+        return bool(np.array_equal(np.asarray(value, float), np.asarray(default, float)))
+    if isinstance(value, float) and isinstance(default, float):
+        return value == default and math.copysign(1, value) == math.copysign(1, default)
     return value is default or bool(value == default)
 
 
@@ -201,18 +201,18 @@ def _base_name(spec: Spec) -> str:
     return cut.text(spec.name) if cut else spec.name
 
 
+# Same form as the column headers of ``actcli eval`` (``elu(alpha=0.5)``), with a real prime.
 def label(spec: Spec, params: Mapping[str, Any]) -> str:
-    """``elu (alpha=0.5)``: the name and every non-default parameter."""
+    """``elu(alpha=0.5)``: the name and every non-default parameter."""
     changed = changed_params(spec, params)
-    base = _base_name(spec)
-    return f"{base} ({', '.join(changed)})" if changed else base
+    return _base_name(spec) + (f"({', '.join(changed)})" if changed else "")
 
 
 def prime_label(spec: Spec, params: Mapping[str, Any]) -> str:
-    """``elu′ (alpha=0.5)``; ``d/dx softmax([x, 0])[0]`` for a slice of an axis-wise function."""
+    """``elu′(alpha=0.5)``; ``d/dx softmax([x, 0])[0]`` for a slice of an axis-wise function."""
     changed = changed_params(spec, params)
     base = f"d/dx {_base_name(spec)}" if spec.axiswise else spec.name + PRIME
-    return f"{base} ({', '.join(changed)})" if changed else base
+    return base + (f"({', '.join(changed)})" if changed else "")
 
 
 def _plot_params(spec: Spec, params: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -83,7 +83,7 @@ def _limits(values: list[np.ndarray]) -> tuple[float, float]:
     if lo == hi:
         pad = max(abs(lo) * 0.1, 0.5)
         lo, hi = lo - pad, hi + pad
-    raw = (hi - lo) / 4
+    raw = (hi - lo) / 8
     magnitude = 10.0 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
     # The 1e-9 slack keeps 1.0000000000000002 from rounding up to the next step.

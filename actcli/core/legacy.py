@@ -33,7 +33,7 @@ def prelu(x, alpha=0.0):
 
 @elementwise
 def prelu_prime(x, alpha=0.0):
-    return np.where(x > 0, 1.0, alpha + 0.0 * x)
+    return np.where(x > 0, 1.0, alpha)
 
 
 @elementwise

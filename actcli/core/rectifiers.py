@@ -86,6 +86,13 @@ def threshold_prime(x, threshold, default_value):
 
 # exponential linear units ----------------------------------------------------------------------
 
+
+def _nonpositive(x):
+    """x where x <= 0, else 0: the argument for the negative branch (keeps the sign of -0.0,
+    which np.minimum(x, 0) may not)."""
+    return np.where(x > 0, 0.0, x)
+
+
 # SELU constants from Klambauer et al. (2017), as printed in the Keras documentation.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -95,24 +102,24 @@ _SELU_SCALE_ALPHA = 1.7580993408473768599402175208123
 
 @elementwise
 def elu(x, alpha=1.0):
-    """x for x > 0, alpha * expm1(x) otherwise; expm1 sees min(x, 0) so it never overflows."""
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+    """x for x > 0, alpha * expm1(x) otherwise; expm1 sees only x <= 0 so it never overflows."""
+    return np.where(x > 0, x, alpha * np.expm1(_nonpositive(x)))
 
 
 @elementwise
 def elu_prime(x, alpha=1.0):
-    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
+    return np.where(x > 0, 1.0, alpha * np.exp(_nonpositive(x)))
 
 
 @elementwise
 def selu(x):
-    neg = _SELU_SCALE_ALPHA * np.expm1(np.minimum(x, 0.0))
+    neg = _SELU_SCALE_ALPHA * np.expm1(_nonpositive(x))
     return np.where(x > 0, SELU_SCALE * x, neg)
 
 
 @elementwise
 def selu_prime(x):
-    return np.where(x > 0, SELU_SCALE, _SELU_SCALE_ALPHA * np.exp(np.minimum(x, 0.0)))
+    return np.where(x > 0, SELU_SCALE, _SELU_SCALE_ALPHA * np.exp(_nonpositive(x)))
 
 
 def _div_exact(x, alpha):
@@ -126,7 +133,7 @@ def _div_exact(x, alpha):
 @elementwise
 def celu(x, alpha=1.0):
     """x for x >= 0, alpha * expm1(x / alpha) below."""
-    q = np.minimum(x, 0.0) / alpha
+    q = _nonpositive(x) / alpha
     return np.where(x >= 0, x, alpha * np.expm1(q))
 
 

@@ -117,7 +117,7 @@ def _gelu_exact(x):
     """x * Phi(x): x * Phi(-|x|) below 0 and x - x * Phi(-|x|) above, the tail from normal_tail."""
     xc = np.clip(x, -1e10, 1e10)  # beyond, the result is x or -0; keeps inf * 0 out
     tail = normal_tail(xc, xc)
-    return np.where(x < 0, tail, x - tail)
+    return np.where(x <= 0, tail, x - tail)
 
 
 def _gelu_exact_prime(x):
