@@ -63,9 +63,9 @@ SECTIONS = {
 def render(text: str) -> str:
     for name, make in SECTIONS.items():
         pattern = re.compile(
-            rf"(<!-- BEGIN {name} -->\n).*?(\n<!-- END {name} -->)", re.DOTALL
+            rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL
         )
-        text = pattern.sub(lambda m, make=make: m.group(1) + make() + m.group(2), text)
+        text = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), text)
     return text
 
 
