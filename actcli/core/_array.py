@@ -70,12 +70,13 @@ def elementwise(kernel: Callable[..., np.ndarray]) -> Callable[..., Any]:
             kw = {**params, **{k: v[start:stop] for k, v in arrays.items()}}
             # Kernels select the right lane after computing every branch on clamped input;
             # a discarded lane may still overflow, so warnings are silenced for this one call.
+            # ... and a float64 result may overflow the output dtype (inf is the right answer).
             with np.errstate(all="ignore"):
                 y = kernel(chunk, **kw)
-            nan = np.isnan(chunk)
-            if nan.any():  # NaN in, NaN out (with its payload), whatever branch a kernel took
-                y[nan] = chunk[nan]
-            out[start:stop] = y
+                nan = np.isnan(chunk)
+                if nan.any():  # NaN in, NaN out (with its payload), whatever branch a kernel took
+                    y[nan] = chunk[nan]
+                out[start:stop] = y
         return _result(out.reshape(arr.shape))
 
     run.kernel = kernel  # type: ignore[attr-defined]

@@ -72,9 +72,16 @@ def softmax_prime_kernel(x):
     return _softmax(x) * -np.expm1(_log_softmax(x))
 
 
+def _with_diagonal(off, diag):
+    n = diag.shape[1]
+    off[:, np.arange(n), np.arange(n)] = diag
+    return off
+
+
 def softmax_jacobian_kernel(x):
+    """-s_i s_j off the diagonal; the diagonal s_i (1 - s_i) from softmax_prime (no cancellation)."""
     s = _softmax(x)
-    return s[:, :, None] * (np.eye(x.shape[1]) - s[:, None, :])
+    return _with_diagonal(-s[:, :, None] * s[:, None, :], softmax_prime_kernel(x))
 
 
 def softmax_jvp_kernel(x, v):
@@ -87,8 +94,10 @@ def log_softmax_prime_kernel(x):
 
 
 def log_softmax_jacobian_kernel(x):
+    """delta_ij - s_j; the diagonal 1 - s_i as -expm1(log_softmax_i)."""
     s = _softmax(x)
-    return np.eye(x.shape[1]) - s[:, None, :]
+    off = np.broadcast_to(-s[:, None, :], (*s.shape, s.shape[1])).copy()
+    return _with_diagonal(off, log_softmax_prime_kernel(x))
 
 
 def log_softmax_jvp_kernel(x, v):

@@ -227,7 +227,7 @@ def squareplus(x, b=4.0):
     and with hypot so that x^2 cannot overflow."""
     h = np.hypot(x, math.sqrt(b))
     pos = 0.5 * x + 0.5 * h
-    neg = b / (2.0 * (h - x))
+    neg = (0.25 * b) / (0.5 * h - 0.5 * x)  # halves: h - x overflows at x = -1.8e308
     return np.where(x >= 0, pos, neg)
 
 
