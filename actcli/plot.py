@@ -27,10 +27,10 @@ and the dashed curve is the slope of that curve, d/dx, from the spec's Jacobian-
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
-import tempfile
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +42,7 @@ import numpy as np
 import actcli
 
 from .errors import DataError, UsageError
+from .io import atomic_output
 from .registry import REQUIRED, Spec
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ GALLERY_POINTS = 801
 FORMATS = ("png", "svg", "pdf", "eps")
 DEFAULT_SIZE = (6.4, 4.0)
 DEFAULT_DPI = 200
+GALLERY_DPI = 110
 PRIME = "\u2032"  # the prime sign, f′
 
 # Required parameters have no default, but a gallery panel needs some value. Shown in the title.
@@ -127,7 +129,7 @@ class Curve:
     y: np.ndarray
     dy: np.ndarray
     kinks: tuple[float, ...]
-    breaks: Mapping[str, tuple[int, ...]]
+    breaks: Mapping[str, tuple[tuple[int, float], ...]]  # (insert position, kink) per line
 
     @property
     def prime_label(self) -> str:
@@ -140,11 +142,11 @@ class Curve:
         sorted and finite and the other points are exactly ``x`` and ``f(x)``.
         """
         values = getattr(self, which)
-        where = list(self.breaks.get(which, ()))
-        if not where:
+        breaks = self.breaks.get(which, ())
+        if not breaks:
             return self.x, values
-        x_at = self.x[np.minimum(where, self.x.size - 1)]
-        return np.insert(self.x, where, x_at), np.insert(values, where, np.nan)
+        where, at = zip(*breaks, strict=True)
+        return np.insert(self.x, where, at), np.insert(values, where, np.nan)
 
 
 def check_range(name: str, lim: Sequence[float] | None) -> tuple[float, float] | None:
@@ -227,7 +229,9 @@ def _plot_params(spec: Spec, params: Mapping[str, Any] | None) -> dict[str, Any]
     return bound
 
 
-def _evaluate(spec: Spec, params: Mapping[str, Any], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _evaluate(
+    spec: Spec, params: Mapping[str, Any], x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(f(x), f'(x)) through the public API, so a plot shows exactly what ``eval`` prints."""
     cut = slice_of(spec)
     if cut is None:
@@ -247,18 +251,19 @@ def _evaluate(spec: Spec, params: Mapping[str, Any], x: np.ndarray) -> tuple[np.
     return np.asarray(y, dtype=np.float64), np.asarray(dy, dtype=np.float64)
 
 
-def _jumps(x: np.ndarray, kinks: Sequence[float], left: np.ndarray, at: np.ndarray,
-           right: np.ndarray) -> tuple[int, ...]:
-    """Insert positions (for ``np.insert``) of the breaks around kinks where values jump."""
+def _jumps(
+    x: np.ndarray, kinks: Sequence[float], left: np.ndarray, at: np.ndarray, right: np.ndarray
+) -> tuple[tuple[int, float], ...]:
+    """(position for ``np.insert``, kink) of each break around a kink where the values jump."""
     where = []
-    for k, vl, vk, vr in zip(kinks, left, at, right):
+    for k, vl, vk, vr in zip(kinks, left, at, right, strict=True):
         i = int(np.searchsorted(x, k))
         # One ulp away a continuous curve moves by ~1e-16 * slope; a jump by far more.
         tol = 1e-7 * (1.0 + abs(vk))
         if i > 0 and abs(vk - vl) > tol:
-            where.append(i)
+            where.append((i, k))
         if i < x.size - 1 and abs(vr - vk) > tol:
-            where.append(i + 1)
+            where.append((i + 1, k))
     return tuple(where)
 
 
@@ -290,11 +295,11 @@ def curve(
     lo, hi = check_range("xlim", xlim) or spec.plot_xlim
     points = _check_points(points)
     cut = slice_of(spec)
-    every = cut.kinks if cut else spec.kinks(spec.bind(bound))
+    every = cut.kinks if cut else spec.kinks(bound)
     kinks = tuple(sorted({float(k) for k in every if lo <= k <= hi}))
     x = np.unique(np.concatenate([np.linspace(lo, hi, points), np.array(kinks, dtype=float)]))
     y, dy = _evaluate(spec, bound, x)
-    breaks: dict[str, tuple[int, ...]] = {}
+    breaks: dict[str, tuple[tuple[int, float], ...]] = {}
     if kinks:
         k = np.array(kinks)
         probe = np.concatenate([np.nextafter(k, -np.inf), k, np.nextafter(k, np.inf)])
@@ -323,13 +328,13 @@ def curves(
     xlim = check_range("xlim", xlim)
     if xlim is None:
         xlim = (min(s.plot_xlim[0] for s in specs), max(s.plot_xlim[1] for s in specs))
-    out = [curve(s, p, xlim=xlim, points=points) for s, (_, p) in zip(specs, items)]
+    out = [curve(s, p, xlim=xlim, points=points) for s, (_, p) in zip(specs, items, strict=True)]
     seen: dict[str, int] = {}
     result = []
     for c in out:
         seen[c.label] = seen.get(c.label, 0) + 1
         if seen[c.label] > 1:
-            c = Curve(**{**c.__dict__, "label": f"{c.label} #{seen[c.label]}"})
+            c = dataclasses.replace(c, label=f"{c.label} #{seen[c.label]}")
         result.append(c)
     return result
 
@@ -355,55 +360,35 @@ def output_format(path: str | os.PathLike[str]) -> str:
 
 
 def check_output(path: str | os.PathLike[str]) -> str:
-    """Checks, before anything is computed, that ``path`` can be written; returns its format."""
+    """Checks, before anything is computed, that ``path`` can be written; returns its format.
+
+    Same rules and exit codes as ``actcli.io.atomic_output``, which does the writing: a missing
+    folder or a folder given as the file is a usage error, an unwritable folder a data error.
+    """
     fmt = output_format(path)
-    folder = Path(path).parent
-    if Path(path).is_dir():
-        raise DataError(f"cannot write '{path}': it is a directory")
-    if not folder.is_dir():
-        raise DataError(f"cannot write '{path}': folder '{folder}' does not exist")
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path}: it is a folder")
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise DataError(f"cannot write '{path}': folder '{folder}' is not writable")
+        raise DataError(f"cannot write {path}: folder {folder} is not writable")
     return fmt
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float | None = None) -> Path:
-    """Writes ``fig`` to ``path`` atomically (a temp file in the same folder, then os.replace).
+    """Writes ``fig`` to ``path`` atomically (``actcli.io.atomic_output``: a temp file in the same
+    folder, then os.replace), in the format its extension names (FORMATS).
 
-    The format comes from the extension (FORMATS). A reader never sees a half-written image, and
-    a failed write leaves an existing file untouched.
+    A reader never sees a half-written image, and a failed write leaves an existing file as it was.
 
     Raises:
-        UsageError: unknown extension. DataError: the folder is missing or not writable.
+        UsageError: unknown extension, missing folder. DataError: the write failed.
     """
     fmt = check_output(path)
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format=fmt, dpi=dpi if dpi is not None else "figure")
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual mode
-        os.replace(tmp, target)
-    except OSError as exc:
-        _remove(tmp)
-        raise DataError(f"cannot write '{path}': {exc.strerror or exc}") from exc
-    except BaseException:
-        _remove(tmp)
-        raise
-    return target
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+    with atomic_output(os.fspath(path), binary=True) as stream:
+        fig.savefig(stream, format=fmt, dpi=dpi if dpi is not None else "figure")
+    return Path(path)
 
 
 # --- figures (matplotlib, imported here only) ---------------------------------------------------
@@ -440,12 +425,22 @@ class _Look:
             except (OSError, ValueError) as exc:
                 self._rc.__exit__(None, None, None)
                 names = ", ".join(sorted(matplotlib.style.available))
-                raise UsageError(f"unknown matplotlib style {self.style!r} (styles: {names})") from exc
+                message = f"unknown matplotlib style {self.style!r} (styles: {names})"
+                raise UsageError(message) from exc
 
     def __exit__(self, *exc: object) -> None:
         if self.style:
             self._style.__exit__(*exc)
         self._rc.__exit__(*exc)
+
+
+def _palette() -> list[str]:
+    # Colours taken now, inside the style: a "C0" string is resolved only when the figure is drawn
+    # (saved), after the style context has ended.
+    import matplotlib  # lazy: start-up time
+
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key().get("color")
+    return list(colors) if colors else ["#1f77b4", "#ff7f0e"]
 
 
 def _new_figure(size: Sequence[float], dpi: float, interactive: bool) -> Figure:
@@ -475,7 +470,9 @@ def _zero_lines(ax: Axes) -> None:
     ax.axvline(0.0, color="0.55", linewidth=0.8, zorder=1)
 
 
-def formula_lines(curve_list: Sequence[Curve], *, derivative: bool = False, width: int = 80) -> list[str]:
+def formula_lines(
+    curve_list: Sequence[Curve], *, derivative: bool = False, width: int = 80
+) -> list[str]:
     """``gelu(x) = x * Phi(x)`` for each distinct activation, wrapped to ``width`` characters."""
     lines: list[str] = []
     seen = set()
@@ -526,17 +523,19 @@ def figure(
     panels = layout == "panels" and derivative
     with _Look(style):
         fig = _new_figure(size or ((10.0, 4.0) if panels else DEFAULT_SIZE), dpi, interactive)
+        palette = _palette()
         if panels:
             ax_f, ax_d = fig.subplots(1, 2, sharex=True)
         else:
             ax_f = ax_d = fig.subplots()
         for i, c in enumerate(curve_list):
-            color = f"C{i % 10}"
+            color = palette[i % len(palette)]
             ax_f.plot(*c.line("y"), color=color, label=_tex_safe(c.label), gid=f"f:{i}")
             if derivative:
                 text = c.label if panels else c.prime_label
-                ax_d.plot(*c.line("dy"), color=color, linestyle="--", label=_tex_safe(text),
-                          gid=f"df:{i}")
+                ax_d.plot(
+                    *c.line("dy"), color=color, linestyle="--", label=_tex_safe(text), gid=f"df:{i}"
+                )
         lo, hi = float(curve_list[0].x[0]), float(curve_list[0].x[-1])
         for ax in {ax_f, ax_d}:
             _zero_lines(ax)
@@ -565,8 +564,13 @@ def _overlay_legend(ax: Axes, n: int, derivative: bool) -> None:
         # column 2 their derivatives, row by row.
         handles, labels = ax.get_legend_handles_labels()
         order = list(range(0, 2 * n, 2)) + list(range(1, 2 * n, 2))
-        ax.legend([handles[i] for i in order], [labels[i] for i in order], ncols=2,
-                  loc="best", fontsize="small")
+        ax.legend(
+            [handles[i] for i in order],
+            [labels[i] for i in order],
+            ncols=2,
+            loc="best",
+            fontsize="small",
+        )
     else:
         ax.legend(loc="best", fontsize="small")
 
@@ -577,10 +581,11 @@ def gallery(
     points: int = GALLERY_POINTS,
     columns: int = 6,
     panel_size: tuple[float, float] = (2.4, 1.95),
-    dpi: float = 110,
+    dpi: float = GALLERY_DPI,
     derivative: bool = True,
     style: str | None = None,
     title: str | None = None,
+    interactive: bool = False,
 ) -> Figure:
     """A grid with one panel per activation (every one in the registry by default).
 
@@ -594,20 +599,27 @@ def gallery(
     specs = [actcli.spec(n) for n in names]
     columns = max(1, min(columns, len(specs)))
     rows = math.ceil(len(specs) / columns)
-    heading = title if title is not None else (
-        f"actcli: {len(specs)} activation functions (solid) and their derivatives (dashed)"
-        if derivative else f"actcli: {len(specs)} activation functions"
+    heading = (
+        title
+        if title is not None
+        else (
+            f"actcli: {len(specs)} activation functions (solid) and their derivatives (dashed)"
+            if derivative
+            else f"actcli: {len(specs)} activation functions"
+        )
     )
     with _Look(style):
         size = (panel_size[0] * columns, panel_size[1] * rows + 0.5)
-        fig = _new_figure(size, dpi, False)
+        fig = _new_figure(size, dpi, interactive)
+        palette = _palette()
         axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
-        for i, (ax, spec) in enumerate(zip(axes, specs)):
+        for i, (ax, spec) in enumerate(zip(axes, specs, strict=False)):
             params = example_params(spec)
             c = curve(spec, params, points=points)
-            ax.plot(*c.line("y"), color="C0", gid=f"f:{i}")
+            ax.plot(*c.line("y"), color=palette[0], gid=f"f:{i}")
             if derivative:
-                ax.plot(*c.line("dy"), color="C1", linestyle="--", linewidth=1.4, gid=f"df:{i}")
+                second = palette[1 % len(palette)]
+                ax.plot(*c.line("dy"), color=second, linestyle="--", linewidth=1.4, gid=f"df:{i}")
             _zero_lines(ax)
             ax.set_xlim(c.x[0], c.x[-1])
             ax.tick_params(labelsize=7, length=2, pad=1.5)
@@ -621,9 +633,21 @@ def gallery(
     return fig
 
 
-def show(fig: Figure) -> None:
-    """Opens a window for a figure made with ``interactive=True``."""
-    import matplotlib.pyplot as plt  # lazy: start-up time
+_NON_INTERACTIVE = ("agg", "cairo", "pdf", "pgf", "ps", "svg", "template")
 
+
+def show(fig: Figure) -> bool:
+    """Opens a window for a figure made with ``interactive=True``; blocks until it is closed.
+
+    Returns False (and shows nothing) when matplotlib ended up with a non-interactive backend,
+    e.g. a $DISPLAY but no GUI toolkit installed, so the caller can write a file instead.
+    """
+    import matplotlib  # lazy: start-up time
+    import matplotlib.pyplot as plt
+
+    if matplotlib.get_backend().lower() in _NON_INTERACTIVE:
+        plt.close(fig)
+        return False
     plt.show()
     plt.close(fig)
+    return True

@@ -33,7 +33,8 @@ MIN_HEIGHT = 3
 _BRAILLE = 0x2800
 # Dot bit for (column 0/1, row 0..3) inside a cell (Unicode braille pattern numbering).
 _DOT = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]], dtype=np.int64)
-# Basic ANSI colours, readable on dark and light backgrounds: blue, red, green, magenta, cyan, yellow.
+# Basic ANSI colours, readable on dark and light backgrounds: blue, red, green, magenta, cyan,
+# yellow.
 _COLORS = ("34", "31", "32", "35", "36", "33")
 _DIM = "90"
 _DASH = 4  # dots on, dots off, along a dashed line
@@ -129,7 +130,7 @@ def _raster(px: np.ndarray, py: np.ndarray, w: int, h: int) -> list[tuple[int, i
         t = np.linspace(0.0, 1.0, steps + 1)
         cols = np.clip(np.rint(a + t * (c - a)).astype(int), 0, w - 1)
         rows = np.clip(np.rint(b + t * (d - b)).astype(int), 0, h - 1)
-        for col, row in zip(cols.tolist(), rows.tolist()):
+        for col, row in zip(cols.tolist(), rows.tolist(), strict=True):
             if not dots or dots[-1] != (col, row):
                 dots.append((col, row))
     return dots
@@ -205,7 +206,7 @@ def render(
     bits = np.zeros((height, plot_cols), dtype=np.int64)
     owner = np.full((height, plot_cols), -1)
     with np.errstate(all="ignore"):  # inf samples become inf dot coordinates, then are dropped
-        for k, (s, x, y) in enumerate(zip(series, xs, ys)):
+        for k, (s, x, y) in enumerate(zip(series, xs, ys, strict=True)):
             for n, (col, row) in enumerate(_raster(to_px(x), to_py(y), w, h)):
                 if s.dashed and (n // _DASH) % 2:
                     continue
@@ -265,7 +266,9 @@ def _x_labels(lo: float, hi: float, cols: int) -> str:
 
 
 def _legend(series: Sequence[Series], width: int, paint) -> list[str]:
-    items = [(("╍╍ " if s.dashed else "━━ ") + s.label, _COLORS[s.color % len(_COLORS)]) for s in series]
+    items = [
+        (("╍╍ " if s.dashed else "━━ ") + s.label, _COLORS[s.color % len(_COLORS)]) for s in series
+    ]
     rows: list[list[tuple[str, str]]] = [[]]
     used = 0
     for text, code in items:
@@ -304,5 +307,12 @@ def plot_curves(
     xlim = (float(curves[0].x[0]), float(curves[0].x[-1]))
     if not math.isfinite(xlim[0]) or not math.isfinite(xlim[1]):
         raise UsageError(f"x range must be finite, got {xlim}")
-    return render(series_of(curves, derivative=derivative), width=width, height=height,
-                  xlim=xlim, ylim=ylim, color=color, title=title)
+    return render(
+        series_of(curves, derivative=derivative),
+        width=width,
+        height=height,
+        xlim=xlim,
+        ylim=ylim,
+        color=color,
+        title=title,
+    )

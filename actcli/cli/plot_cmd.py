@@ -18,6 +18,9 @@ from actcli.errors import UsageError
 
 from .common import activation_command, parse_activations, split_tokens
 
+# Beyond this a curve gains nothing visible and memory grows; --points 10**9 is a typo.
+MAX_POINTS = 1_000_000
+
 
 def _default_output(names: list[str]) -> str:
     # A file name from the canonical names: "relu.png", "elu_gelu.png", "gallery.png".
@@ -39,32 +42,75 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
     short_help="Plot activations and their derivatives (PNG/SVG/PDF or the terminal).",
 )
 @click.option("--all", "all_", is_flag=True, help="A gallery: one panel for every activation.")
-@click.option("--derivative/--no-derivative", default=True, show_default=True,
-              help="Draw the derivative (dashed, same colour).")
-@click.option("--layout", type=click.Choice(["overlay", "panels"]), default="overlay",
-              show_default=True, help="Derivative on the same axes, or in a second panel.")
-@click.option("--xlim", nargs=2, type=float, metavar="LO HI",
-              help="x range. Default: each function's own range (their union for several).")
+@click.option(
+    "--derivative/--no-derivative",
+    default=True,
+    show_default=True,
+    help="Draw the derivative (dashed, same colour).",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["overlay", "panels"]),
+    default="overlay",
+    show_default=True,
+    help="Derivative on the same axes, or in a second panel.",
+)
+@click.option(
+    "--xlim",
+    nargs=2,
+    type=float,
+    metavar="LO HI",
+    help="x range. Default: each function's own range (their union for several).",
+)
 @click.option("--ylim", nargs=2, type=float, metavar="LO HI", help="y range. Default: the data's.")
-@click.option("--points", type=click.IntRange(min=2), default=plot.DEFAULT_POINTS,
-              show_default=True, help="Evenly spaced samples; the kinks are added to them.")
-@click.option("-o", "--output", metavar="FILE",
-              help="Image file; the format comes from the extension (.png, .svg, .pdf, .eps). "
-                   "Default: NAME.png in the current folder (its path is printed).")
-@click.option("--dpi", type=click.FloatRange(min=1), default=None,
-              help=f"Dots per inch. Default: {plot.DEFAULT_DPI} ({110} for --all).")
-@click.option("--size", nargs=2, type=click.FloatRange(min=0, min_open=True), metavar="W H",
-              help="Figure size in inches. Default: 6.4 4 (10 4 with --layout panels).")
+@click.option(
+    "--points",
+    type=click.IntRange(min=2, max=MAX_POINTS),
+    default=plot.DEFAULT_POINTS,
+    show_default=True,
+    help="Evenly spaced samples; the kinks are added to them.",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Image file; the format comes from the extension (.png, .svg, .pdf, .eps). "
+    "Default: NAME.png in the current folder (its path is printed).",
+)
+@click.option(
+    "--dpi",
+    type=click.FloatRange(min=1),
+    default=None,
+    help=f"Dots per inch. Default: {plot.DEFAULT_DPI} ({plot.GALLERY_DPI} for --all).",
+)
+@click.option(
+    "--size",
+    nargs=2,
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="W H",
+    help="Figure size in inches. Default: 6.4 4 (10 4 with --layout panels).",
+)
 @click.option("--title", help="Title of the figure.")
 @click.option("--formula", is_flag=True, help="Show the registry's formulas as the title.")
 @click.option("--style", metavar="NAME", help="A matplotlib style (ggplot, seaborn-v0_8, ...).")
 @click.option("--show", is_flag=True, help="Open a window (when there is a display).")
-@click.option("--term", is_flag=True,
-              help="Draw in the terminal (braille dots; colour unless NO_COLOR or piped).")
-@click.option("--width", type=click.IntRange(min=termplot.MIN_WIDTH), metavar="COLUMNS",
-              help="--term: width in columns. Default: the terminal's.")
-@click.option("--height", type=click.IntRange(min=termplot.MIN_HEIGHT), metavar="ROWS",
-              help="--term: height in rows. Default: from the width.")
+@click.option(
+    "--term",
+    is_flag=True,
+    help="Draw in the terminal (braille dots; colour unless NO_COLOR or piped).",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(min=termplot.MIN_WIDTH),
+    metavar="COLUMNS",
+    help="--term: width in columns. Default: the terminal's.",
+)
+@click.option(
+    "--height",
+    type=click.IntRange(min=termplot.MIN_HEIGHT),
+    metavar="ROWS",
+    help="--term: height in rows. Default: from the width.",
+)
 def plot_cmd(
     activations: tuple[str, ...],
     activation_params: dict[str, str],
@@ -108,76 +154,151 @@ def plot_cmd(
         raise UsageError(
             f"plot takes activation names, not values (got {values[0]!r}; use --xlim LO HI)"
         )
-    _check_conflicts(term=term, given={
-        "-o/--output": output is not None, "--show": show, "--dpi": dpi is not None,
-        "--size": size is not None, "--style": style is not None,
-    })
+    _check_conflicts(
+        term=term,
+        given={
+            "-o/--output": output is not None,
+            "--show": show,
+            "--dpi": dpi is not None,
+            "--size": size is not None,
+            "--style": style is not None,
+        },
+    )
     if all_:
         if names or activation_params:
             raise UsageError("--all plots every activation: give no names or parameters with it")
-        _gallery(derivative=derivative, points=points, output=output, dpi=dpi, title=title,
-                 style=style, show=show, term=term, width=width, height=height, ylim=ylim,
-                 xlim=xlim)
+        _gallery(
+            derivative=derivative,
+            points=points,
+            output=output,
+            dpi=dpi,
+            title=title,
+            style=style,
+            show=show,
+            term=term,
+            width=width,
+            height=height,
+            ylim=ylim,
+            xlim=xlim,
+        )
         return
     if not names:
-        raise UsageError("no activation given (e.g. 'actcli plot gelu', or --all; see 'actcli list')")
+        raise UsageError(
+            "no activation given (e.g. 'actcli plot gelu', or --all; see 'actcli list')"
+        )
     if output is not None:
         plot.check_output(output)  # fail before computing anything
     activated = parse_activations(names, activation_params)
     curves = plot.curves([(a.spec, a.params) for a in activated], xlim=xlim, points=points)
     if term:
         heading = _term_heading(curves, title, formula, derivative)
-        _echo_term(curves, derivative=derivative, width=width, height=height, ylim=ylim,
-                   title=heading)
+        _echo_term(
+            curves, derivative=derivative, width=width, height=height, ylim=ylim, title=heading
+        )
         return
     interactive = show and plot.has_display()
-    fig = plot.figure(curves, layout=layout, derivative=derivative, ylim=ylim, title=title,
-                      formula=formula, size=size, dpi=dpi or plot.DEFAULT_DPI, style=style,
-                      interactive=interactive)
-    _write(fig, output, [c.spec.name for c in curves], dpi=dpi, show=show,
-           interactive=interactive)
+    fig = plot.figure(
+        curves,
+        layout=layout,
+        derivative=derivative,
+        ylim=ylim,
+        title=title,
+        formula=formula,
+        size=size,
+        dpi=dpi or plot.DEFAULT_DPI,
+        style=style,
+        interactive=interactive,
+    )
+    _write(fig, output, [c.spec.name for c in curves], dpi=dpi, show=show, interactive=interactive)
 
 
-def _gallery(*, derivative: bool, points: int, output: str | None, dpi: float | None,
-             title: str | None, style: str | None, show: bool, term: bool, width: int | None,
-             height: int | None, ylim: Any, xlim: Any) -> None:
+def _gallery(
+    *,
+    derivative: bool,
+    points: int,
+    output: str | None,
+    dpi: float | None,
+    title: str | None,
+    style: str | None,
+    show: bool,
+    term: bool,
+    width: int | None,
+    height: int | None,
+    ylim: Any,
+    xlim: Any,
+) -> None:
     if term:
         for name in actcli.names():
             spec = actcli.spec(name)
             curves = [plot.curve(spec, plot.example_params(spec), xlim=xlim, points=points)]
-            _echo_term(curves, derivative=derivative, width=width, height=height, ylim=ylim,
-                       title=curves[0].label)
+            _echo_term(
+                curves,
+                derivative=derivative,
+                width=width,
+                height=height,
+                ylim=ylim,
+                title=curves[0].label,
+            )
         return
     if xlim is not None or ylim is not None:
         raise UsageError("--all gives each panel its function's own range: drop --xlim/--ylim")
     if output is not None:
         plot.check_output(output)
-    fig = plot.gallery(points=points, dpi=dpi or 110, derivative=derivative, style=style,
-                       title=title)
-    _write(fig, output, [], dpi=dpi, show=show, interactive=False)
+    interactive = show and plot.has_display()
+    fig = plot.gallery(
+        points=points,
+        dpi=dpi or plot.GALLERY_DPI,
+        derivative=derivative,
+        style=style,
+        title=title,
+        interactive=interactive,
+    )
+    _write(fig, output, [], dpi=dpi, show=show, interactive=interactive)
 
 
-def _term_heading(curves: list[plot.Curve], title: str | None, formula: bool,
-                  derivative: bool) -> str | None:
+def _term_heading(
+    curves: list[plot.Curve], title: str | None, formula: bool, derivative: bool
+) -> str | None:
     lines = [title] if title else []
     if formula:
         lines += plot.formula_lines(curves, derivative=derivative, width=10_000)
     return "  ".join(lines) or None
 
 
-def _echo_term(curves: list[plot.Curve], *, derivative: bool, width: int | None,
-               height: int | None, ylim: Any, title: str | None) -> None:
-    text = termplot.plot_curves(curves, derivative=derivative, width=width, height=height,
-                                ylim=ylim, color=termplot.use_color(sys.stdout), title=title)
+def _echo_term(
+    curves: list[plot.Curve],
+    *,
+    derivative: bool,
+    width: int | None,
+    height: int | None,
+    ylim: Any,
+    title: str | None,
+) -> None:
+    text = termplot.plot_curves(
+        curves,
+        derivative=derivative,
+        width=width,
+        height=height,
+        ylim=ylim,
+        color=termplot.use_color(sys.stdout),
+        title=title,
+    )
     click.echo(text, nl=False)
 
 
-def _write(fig: Any, output: str | None, names: list[str], *, dpi: float | None, show: bool,
-           interactive: bool) -> None:
-    if interactive:
-        if output is not None:
-            plot.save(fig, output, dpi=dpi)
-        plot.show(fig)
+def _write(
+    fig: Any,
+    output: str | None,
+    names: list[str],
+    *,
+    dpi: float | None,
+    show: bool,
+    interactive: bool,
+) -> None:
+    """Saves to -o (or NAME.png, printing its path, when no window was shown)."""
+    if output is not None:
+        plot.save(fig, output, dpi=dpi)
+    if interactive and plot.show(fig):
         return
     if output is None:
         output = _default_output(names)
@@ -185,5 +306,3 @@ def _write(fig: Any, output: str | None, names: list[str], *, dpi: float | None,
         if show:
             click.echo("actcli: no display for --show; wrote the file instead", err=True)
         click.echo(str(Path(output)))
-        return
-    plot.save(fig, output, dpi=dpi)

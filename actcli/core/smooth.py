@@ -225,6 +225,8 @@ def mish_prime(x):
 def squareplus(x, b=4.0):
     """(x + sqrt(x^2 + b)) / 2; for x < 0 as b / (2 (sqrt(x^2 + b) - x)), which cannot cancel,
     and with hypot so that x^2 cannot overflow."""
+    if b == 0.0:  # relu; the general form would divide 0 by 0 at subnormal x
+        return np.maximum(x, 0.0)
     h = np.hypot(x, math.sqrt(b))
     pos = 0.5 * x + 0.5 * h
     neg = (0.25 * b) / (0.5 * h - 0.5 * x)  # halves: h - x overflows at x = -1.8e308
