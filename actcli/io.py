@@ -17,13 +17,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import math
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
@@ -99,10 +100,14 @@ def parse_numbers(cells: Sequence[str], where: Any) -> np.ndarray:
 
 
 def values_from_args(texts: Sequence[str]) -> np.ndarray:
-    """Numbers given on the command line."""
-    return parse_numbers(
-        texts, lambda i, cell: f"value {cell!r} is not a number (argument {i + 1} of the values)"
-    )
+    """Numbers given on the command line (a bad one is a usage error: the command is wrong)."""
+    try:
+        return parse_numbers(
+            texts,
+            lambda i, cell: f"value {cell!r} is not a number (argument {i + 1} of the values)",
+        )
+    except DataError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def parse_range(text: str) -> np.ndarray:
@@ -196,12 +201,15 @@ class Input:
     table: TextTable | None = None
     source: str = "the arguments"
     names_known: bool = True
-    columns_selected: list[int] = field(default_factory=list)
 
 
 def choose_source(
-    *, values: Sequence[str], ranges: Sequence[str], linspaces: Sequence[Sequence[str]],
-    input_path: str | None, stdin_is_tty: bool,
+    *,
+    values: Sequence[str],
+    ranges: Sequence[str],
+    linspaces: Sequence[Sequence[str]],
+    input_path: str | None,
+    stdin_is_tty: bool,
 ) -> str:
     """Returns "values", "ranges", "file" or "stdin"; exactly one source must be given."""
     given = []
@@ -212,11 +220,13 @@ def choose_source(
     if input_path is not None:
         given.append("file" if input_path != "-" else "stdin")
     if len(given) > 1:
-        shown = {"values": "values", "ranges": "--range/--linspace", "file": "--input",
-                 "stdin": "--input -"}
-        raise UsageError(
-            "give one input source, got " + " and ".join(shown[g] for g in given)
-        )
+        shown = {
+            "values": "values",
+            "ranges": "--range/--linspace",
+            "file": "--input",
+            "stdin": "--input -",
+        }
+        raise UsageError("give one input source, got " + " and ".join(shown[g] for g in given))
     if given:
         return given[0]
     if not stdin_is_tty:
@@ -257,7 +267,7 @@ def open_binary(path: str | None) -> Iterator[tuple[IO[bytes], str]]:
     if os.path.isdir(path):
         raise UsageError(f"cannot read {path}: it is a folder, not a file")
     try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed below
+        stream = open(path, "rb")  # closed by the with below
     except FileNotFoundError:
         raise UsageError(f"cannot read {path}: no such file") from None
     except OSError as exc:
@@ -266,25 +276,46 @@ def open_binary(path: str | None) -> Iterator[tuple[IO[bytes], str]]:
         yield stream, path
 
 
+def _npy_dtype(stream: IO[bytes], source: str) -> np.dtype:
+    """The dtype in a .npy header, read without loading (or unpickling) anything."""
+    from numpy.lib import format as npy_format
+
+    try:
+        version = npy_format.read_magic(stream)
+        if version == (1, 0):
+            _, _, dtype = npy_format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            _, _, dtype = npy_format.read_array_header_2_0(stream)
+        else:  # 3.0 (utf-8 field names) has no public reader
+            _, _, dtype = npy_format._read_array_header(stream, version)
+    except (ValueError, OSError, EOFError, SyntaxError) as exc:
+        raise DataError(f"{source} is not a readable .npy file: {one_line(exc)}") from None
+    return dtype
+
+
 def read_npy(stream: IO[bytes], source: str, path: str | None = None) -> np.ndarray:
     """Loads a .npy array (memory-mapped when it is a file), refusing pickled objects."""
+    if path in (None, "-"):
+        stream = io.BytesIO(stream.read())
+    dtype = _npy_dtype(stream, source)
+    if dtype.hasobject:
+        raise DataError(
+            f"{source} holds Python objects (dtype {dtype}); refused: loading them would "
+            "unpickle, which can run code. Save a numeric array instead"
+        )
     try:
-        if path not in (None, "-"):
-            array = np.load(path, mmap_mode="r", allow_pickle=False)
+        if path in (None, "-"):
+            stream.seek(0)
+            array = np.load(stream, allow_pickle=False)
         else:
-            array = np.load(io.BytesIO(stream.read()), allow_pickle=False)
-    except ValueError as exc:
-        if "allow_pickle" in str(exc) or "pickle" in str(exc).lower():
-            raise DataError(
-                f"{source} holds Python objects (dtype object); refused because loading them "
-                "would unpickle, which can run code: save a numeric array instead"
-            ) from None
-        raise DataError(f"{source} is not a readable .npy file: {exc}") from None
-    except (OSError, EOFError) as exc:
-        raise DataError(f"{source} is not a readable .npy file: {exc}") from None
-    if isinstance(array, np.lib.npyio.NpzFile):  # pragma: no cover - np.load of a .npz
-        raise DataError(f"{source} is an .npz archive; give one .npy array")
+            array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"{source} is not a readable .npy file: {one_line(exc)}") from None
     return _numeric_array(array, source)
+
+
+def one_line(exc: object) -> str:
+    return " ".join(str(exc).split())
 
 
 def _numeric_array(array: np.ndarray, source: str) -> np.ndarray:
@@ -302,19 +333,6 @@ def _numeric_array(array: np.ndarray, source: str) -> np.ndarray:
     raise DataError(f"{source}: dtype {array.dtype} holds no numbers (float, int or bool needed)")
 
 
-def _decoded_lines(stream: IO[bytes], source: str) -> Iterator[str]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    try:
-        yield from text
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{source} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
-            "a binary file? .npy files are recognised by their header"
-        ) from None
-    finally:
-        text.detach()
-
-
 def _sniff_format(line: str) -> str:
     if "," in line:
         return "csv"
@@ -325,9 +343,15 @@ def _sniff_format(line: str) -> str:
 
 def _is_skipped(cells: Sequence[str]) -> bool:
     """Blank lines and comment lines (first cell starting with #) carry no data."""
-    if not cells or all(not c.strip() for c in cells):
+    first = cells[0] if cells else ""
+    if first and first[0] not in _BLANK_OR_HASH:
+        return False  # the common case, decided by one character
+    if all(not c.strip() for c in cells):
         return True
-    return cells[0].lstrip().startswith("#")
+    return first.lstrip().startswith("#")
+
+
+_BLANK_OR_HASH = frozenset("# \t\r\n\f\v")
 
 
 def iter_text_rows(
@@ -338,18 +362,17 @@ def iter_text_rows(
     ``fmt="auto"`` decides from the first data line: a comma makes CSV, a tab TSV, else
     whitespace-separated text. Blank and ``#`` comment lines are skipped.
     """
-    lines = _decoded_lines(stream, source)
-    if fmt == "auto":
-        pending: list[str] = []
-        for line in lines:
-            pending.append(line)
-            if line.strip() and not line.lstrip().startswith("#"):
-                fmt = _sniff_format(line)
-                break
-        else:
-            fmt = "text"
-        lines = _chain(pending, lines)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
+        pending: list[str] = []
+        if fmt == "auto":
+            fmt = "text"
+            for line in text:
+                pending.append(line)
+                if line.strip() and not line.lstrip().startswith("#"):
+                    fmt = _sniff_format(line)
+                    break
+        lines = itertools.chain(pending, text)
         if fmt == "text":
             for number, line in enumerate(lines, start=1):
                 cells = line.split()
@@ -360,13 +383,16 @@ def iter_text_rows(
             for cells in reader:
                 if not _is_skipped(cells):
                     yield reader.line_num, cells
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{source} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+            "a binary file? .npy files are recognised by their header"
+        ) from None
     except csv.Error as exc:
         raise DataError(f"{source}: not readable as {fmt.upper()}: {exc}") from None
-
-
-def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
-    yield from first
-    yield from rest
+    finally:
+        with contextlib.suppress(ValueError):  # already closed by its owner
+            text.detach()
 
 
 def _detect_header(rows: Sequence[Sequence[str]]) -> bool:
@@ -409,9 +435,7 @@ def read_text_table(
     return TextTable(names, bool(header), rows, line_numbers, source)
 
 
-def select_columns(
-    names: Sequence[str], wanted: Sequence[str], source: str
-) -> list[int]:
+def select_columns(names: Sequence[str], wanted: Sequence[str], source: str) -> list[int]:
     """``--column NAME|INDEX`` (1-based; repeatable or comma-separated) -> column positions."""
     picked = []
     for item in (w.strip() for spec in wanted for w in spec.split(",")):
@@ -478,9 +502,14 @@ def read_input(
         DataError: a bad cell, an empty input, an unreadable or pickled .npy.
     """
     if stdin_is_tty is None:
-        stdin_is_tty = _is_tty(sys.stdin)
-    kind = choose_source(values=values, ranges=ranges, linspaces=linspaces,
-                         input_path=input_path, stdin_is_tty=stdin_is_tty)
+        stdin_is_tty = is_tty(sys.stdin)
+    kind = choose_source(
+        values=values,
+        ranges=ranges,
+        linspaces=linspaces,
+        input_path=input_path,
+        stdin_is_tty=stdin_is_tty,
+    )
     if kind in ("values", "ranges") and (columns or input_format or header is not None):
         raise UsageError("--column, --input-format and --header apply to --input or stdin only")
     if kind == "values":
@@ -489,13 +518,36 @@ def read_input(
         result = Input(range_values(ranges, linspaces), ["x"], source="the range")
     else:
         with open_binary(None if kind == "stdin" else input_path) as (stream, source):
-            result = _read_stream(stream, source, input_path, input_format=input_format,
-                                  columns=columns, header=header, all_numeric=all_numeric)
+            result = _read_stream(
+                stream,
+                source,
+                input_path,
+                input_format=input_format,
+                columns=columns,
+                header=header,
+                all_numeric=all_numeric,
+            )
     if result.x.size == 0:
         raise DataError(f"{result.source} has no values (empty input)")
     if dtype is not None:
-        result.x = result.x.astype(dtype)
+        result.x = cast(result.x, dtype)
     return result
+
+
+def cast(x: np.ndarray, dtype: str) -> np.ndarray:
+    """x in another float dtype; finite values that overflow it (1e5 in float16) become +-inf,
+    and stderr says how many (the result is still exact for every other value)."""
+    with np.errstate(over="ignore"):  # counted and reported just below
+        out = x.astype(dtype)
+    overflowed = int(np.count_nonzero(np.isinf(out) & np.isfinite(x)))
+    if overflowed:
+        warn(f"{overflowed} value(s) do not fit in {dtype} and became inf or -inf")
+    return out
+
+
+def warn(message: str) -> None:
+    """A warning on stderr (data stays on stdout)."""
+    sys.stderr.write(f"actcli: warning: {message}\n")
 
 
 def _peek(stream: IO[bytes], n: int) -> tuple[bytes, IO[bytes]]:
@@ -526,8 +578,14 @@ class _Prefixed(io.RawIOBase):
 
 
 def _read_stream(
-    stream: IO[bytes], source: str, path: str | None, *, input_format: str | None,
-    columns: Sequence[str], header: bool | None, all_numeric: bool,
+    stream: IO[bytes],
+    source: str,
+    path: str | None,
+    *,
+    input_format: str | None,
+    columns: Sequence[str],
+    header: bool | None,
+    all_numeric: bool,
 ) -> Input:
     head, stream = _peek(stream, len(_NPY_MAGIC))
     fmt = input_format_for(path, head, input_format)
@@ -551,7 +609,7 @@ def _read_stream(
         if not all_numeric:
             picked = picked[:1]
     x = table_columns_as_array(table, picked)
-    return Input(x, [table.names[j] for j in picked], table, source, table.has_header, picked)
+    return Input(x, [table.names[j] for j in picked], table, source, table.has_header)
 
 
 def _npy_input(array: np.ndarray, source: str, columns: Sequence[str]) -> Input:
@@ -568,7 +626,7 @@ def _npy_input(array: np.ndarray, source: str, columns: Sequence[str]) -> Input:
     return Input(array, names, None, source, True)
 
 
-def _is_tty(stream: Any) -> bool:
+def is_tty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
@@ -625,6 +683,9 @@ class OutputTable:
     columns: list[Column]
     has_header: bool = True
     array: np.ndarray | None = None  # what npy output writes (the results only)
+    # Why this result cannot be written as text / as npy (raised only when that format is asked).
+    text_error: str | None = None
+    npy_error: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -641,7 +702,8 @@ class OutputTable:
         for start in range(0, self.n_rows, rows):
             stop = start + rows
             yield [
-                c.values[start:stop] if c.is_text  # type: ignore[misc]
+                c.values[start:stop]
+                if c.is_text  # type: ignore[misc]
                 else format_floats(c.values[start:stop], precision)  # type: ignore[arg-type]
                 for c in self.columns
             ]
@@ -659,8 +721,9 @@ def output_format_for(fmt: str | None, output: str | None, *, stdout_is_tty: boo
 class TextWriter:
     """Base of the text writers: ``write(chunk)`` takes column-wise cells; ``close()`` ends."""
 
-    def __init__(self, stream: IO[str], names: list[str], text_columns: list[bool], *,
-                 has_header: bool):
+    def __init__(
+        self, stream: IO[str], names: list[str], text_columns: list[bool], *, has_header: bool
+    ):
         self.stream = stream
         self.names = names
         self.text_columns = text_columns
@@ -683,7 +746,7 @@ class DelimitedWriter(TextWriter):
             self.writer.writerow(self.names)
 
     def write(self, columns: list[list[str]]) -> None:
-        self.writer.writerows(zip(*columns))
+        self.writer.writerows(zip(*columns, strict=True))
 
 
 class TSVWriter(DelimitedWriter):
@@ -709,11 +772,15 @@ class JSONLinesWriter(TextWriter):
         self.keys = [json.dumps(n, ensure_ascii=False) + ": " for n in self.names]
 
     def records(self, columns: list[list[str]]) -> Iterator[str]:
-        for row in zip(*columns):
-            yield "{" + ", ".join(
-                key + _json_cell(cell, is_text)
-                for key, cell, is_text in zip(self.keys, row, self.text_columns)
-            ) + "}"
+        for row in zip(*columns, strict=True):
+            yield (
+                "{"
+                + ", ".join(
+                    key + _json_cell(cell, is_text)
+                    for key, cell, is_text in zip(self.keys, row, self.text_columns, strict=True)
+                )
+                + "}"
+            )
 
     def write(self, columns: list[list[str]]) -> None:
         self.stream.writelines(record + "\n" for record in self.records(columns))
@@ -746,13 +813,19 @@ class TableWriter(TextWriter):
         self.width = width
 
     def write(self, columns: list[list[str]]) -> None:
-        self.rows.extend(zip(*columns))
+        self.rows.extend(zip(*columns, strict=True))
 
     def close(self) -> None:
         from .table import render_rows
 
-        render_rows(self.names, self.rows, self.text_columns, self.stream, color=self.color,
-                    width=self.width)
+        render_rows(
+            self.names,
+            self.rows,
+            self.text_columns,
+            self.stream,
+            color=self.color,
+            width=self.width,
+        )
 
 
 WRITERS: dict[str, type[TextWriter]] = {
@@ -766,36 +839,54 @@ WRITERS: dict[str, type[TextWriter]] = {
 
 def color_wanted(stream: Any) -> bool:
     """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org)."""
-    return _is_tty(stream) and not os.environ.get("NO_COLOR")
+    return is_tty(stream) and not os.environ.get("NO_COLOR")
 
 
 def write_output(
-    table: OutputTable, *, fmt: str | None = None, output: str | None = None,
+    table: OutputTable,
+    *,
+    fmt: str | None = None,
+    output: str | None = None,
     precision: int | None = None,
 ) -> None:
     """Writes a computed table with the one writer its format names (see ``WRITERS``)."""
     to_stdout = output in (None, "-")
-    fmt = output_format_for(fmt, output, stdout_is_tty=to_stdout and _is_tty(sys.stdout))
+    fmt = output_format_for(fmt, output, stdout_is_tty=to_stdout and is_tty(sys.stdout))
     if fmt == "npy":
+        if table.npy_error:
+            raise UsageError(table.npy_error)
         if precision is not None:
             raise UsageError("--precision applies to text formats, not npy")
-        if to_stdout and _is_tty(sys.stdout):
+        if to_stdout and is_tty(sys.stdout):
             raise UsageError("refusing to write binary .npy to a terminal: use -o FILE or a pipe")
-        array = table.array if table.array is not None else np.stack(
-            [np.asarray(c.values) for c in table.columns if not c.is_text], axis=-1
+        array = (
+            table.array
+            if table.array is not None
+            else np.stack([np.asarray(c.values) for c in table.columns if not c.is_text], axis=-1)
         )
         with atomic_output(output, binary=True) as stream:
             np.save(stream, np.ascontiguousarray(array), allow_pickle=False)
         return
+    if table.text_error:
+        raise UsageError(table.text_error)
     if precision is not None and not 1 <= precision <= 17:
-        raise UsageError(f"--precision must be between 1 and 17 significant digits, got {precision}")
+        raise UsageError(
+            f"--precision must be between 1 and 17 significant digits, got {precision}"
+        )
     extra: dict[str, Any] = {}
     if fmt == "table":
-        extra = {"color": to_stdout and color_wanted(sys.stdout),
-                 "width": None if to_stdout and _is_tty(sys.stdout) else 10_000}
+        extra = {
+            "color": to_stdout and color_wanted(sys.stdout),
+            "width": None if to_stdout and is_tty(sys.stdout) else 10_000,
+        }
     with atomic_output(output, binary=False) as stream:
-        writer = WRITERS[fmt](stream, table.names, [c.is_text for c in table.columns],
-                              has_header=table.has_header, **extra)
+        writer = WRITERS[fmt](
+            stream,
+            table.names,
+            [c.is_text for c in table.columns],
+            has_header=table.has_header,
+            **extra,
+        )
         for chunk in table.text_chunks(precision):
             writer.write(chunk)
         writer.close()
@@ -835,8 +926,7 @@ def atomic_output(path: str | None, *, binary: bool) -> Iterator[IO[Any]]:
     if not os.path.isdir(folder):
         raise UsageError(f"cannot write {path}: folder {folder} does not exist")
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                    dir=folder)
+        fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
@@ -867,9 +957,3 @@ def atomic_output(path: str | None, *, binary: bool) -> Iterator[IO[Any]]:
 def _remove(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
-
-
-def iter_chunks(array: np.ndarray, rows: int) -> Iterable[np.ndarray]:
-    """Row blocks of an array (the streaming unit for later use with memory-mapped input)."""
-    for start in range(0, array.shape[0] if array.ndim else 1, rows):
-        yield array[start : start + rows] if array.ndim else array

@@ -8,6 +8,7 @@ pipeline's stderr should say what went wrong in one line (the hint names the ``-
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import os
@@ -19,7 +20,6 @@ from typing import Any
 import click
 
 from actcli import __version__
-
 from actcli.cli.common import CONTEXT_SETTINGS, ExitCode, error_boundary, one_line
 
 # name -> "module:attribute"; a module is imported only when its command runs (or for --help).
@@ -55,6 +55,17 @@ class ActcliGroup(click.Group):
         if not _module_exists(module_name):
             return None  # e.g. plot before its module exists: "No such command"
         return getattr(importlib.import_module(module_name), attribute)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1) if args else []
+            if close and "No such command" in exc.message:
+                exc.message += f" Did you mean '{close[0]}'?"
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         with error_boundary():
@@ -112,7 +123,9 @@ def _describe(exc: click.ClickException) -> str:
     ctx = getattr(exc, "ctx", None)
     if isinstance(exc, click.UsageError) and ctx is not None and exc.__cause__ is None:
         # click's own parsing errors: point at the help of the command that was parsing.
-        message += f" (see '{ctx.command_path} --help')"
+        names = ctx.meta.get("actcli.names") or []
+        path = ctx.command_path + (f" {names[0].partition(':')[0]}" if len(names) == 1 else "")
+        message += f" (see '{path} --help')"
     return message
 
 
@@ -146,7 +159,7 @@ def _debug_callback(ctx: click.Context, param: click.Parameter, value: bool) -> 
         _debug = True
 
 
-@click.group(cls=ActcliGroup, context_settings=CONTEXT_SETTINGS)
+@click.group("actcli", cls=ActcliGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="actcli")
 @click.option(
     "--debug",

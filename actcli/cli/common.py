@@ -24,7 +24,18 @@ Public helpers (the ``eval`` and ``plot`` commands both use them):
     ``actcli eval relu --help`` lists relu's parameters. The callback receives
     ``activations: tuple[str, ...]`` (every positional token, names first, then anything else
     such as values) and ``activation_params: dict[str, str]`` (the per-activation options given).
-    Use ``split_tokens(tokens)`` to separate names from numeric values.
+    Use ``split_tokens(tokens)`` to separate names from numeric values. A subclass that sets
+    ``trailing_param`` receives the tokens after ``--`` in that parameter (eval: always values).
+    Both ``--max-value`` and ``--max_value`` spellings work for every option of such a command.
+
+``split_spec(token) -> (name, {param: text})``
+    The syntax alone: ``"leaky_relu:negative_slope=0.1"`` -> ``("leaky_relu", {...})``.
+
+``output_options(formats)``
+    Decorator adding ``-f/--format`` (one choice) and ``-o/--output`` (default ``-``).
+
+``complete_activation``
+    ``shell_complete`` callback for arguments that name activations (names and aliases).
 
 ``error_boundary()``
     Context manager: ``actcli.UsageError`` -> ``click.UsageError`` (exit 2), ``actcli.DataError`` /
@@ -32,7 +43,8 @@ Public helpers (the ``eval`` and ``plot`` commands both use them):
     ``BrokenPipe`` (quiet exit 141). The group's ``invoke`` wraps every command in it, and the
     group's ``main`` prints any error as one line on stderr (see ``actcli.cli.ActcliGroup``).
 
-``ExitCode``: named exit codes. ``number_or_none(text)``: float or None (no exception).
+``ExitCode``: named exit codes (0 ok, 1 data, 2 usage, 130 Ctrl-C, 141 broken pipe, 143 SIGTERM).
+``number_or_none(text)``: float or None (no exception).
 """
 
 from __future__ import annotations
@@ -92,7 +104,7 @@ def number_or_none(text: str) -> float | None:
         return None
 
 
-def _split_spec(token: str) -> tuple[str, dict[str, str]]:
+def split_spec(token: str) -> tuple[str, dict[str, str]]:
     """``"leaky_relu:negative_slope=0.1"`` -> ``("leaky_relu", {"negative_slope": "0.1"})``.
 
     A piece without ``=`` continues the previous value, so array parameters read naturally:
@@ -122,9 +134,9 @@ def _split_spec(token: str) -> tuple[str, dict[str, str]]:
     return name, params
 
 
-def _show_value(value: Any) -> str:
+def show_value(value: Any) -> str:
     if isinstance(value, np.ndarray):
-        return "[" + ", ".join(_show_value(v) for v in value.tolist()) + "]"
+        return "[" + ", ".join(show_value(v) for v in value.tolist()) + "]"
     if isinstance(value, float):
         return repr(value)
     return str(value)
@@ -144,7 +156,7 @@ def make_label(spec: Spec, params: Mapping[str, Any], *, suffix: str = "") -> st
     ``suffix`` goes right after the name (``"'"`` for the derivative: ``elu'(alpha=0.5)``).
     """
     shown = [
-        f"{p.name}={_show_value(params[p.name])}"
+        f"{p.name}={show_value(params[p.name])}"
         for p in spec.params
         if p.name in params and (p.required or not _same(params[p.name], p.default))
     ]
@@ -175,7 +187,7 @@ def parse_activations(
         )
     result = []
     for token in names:
-        name, raw = _split_spec(token)
+        name, raw = split_spec(token)
         spec = REGISTRY.lookup(name)
         for key, value in single_params.items():
             if key in raw:
@@ -187,12 +199,8 @@ def parse_activations(
 
 
 def split_tokens(tokens: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Splits positional tokens into (activation names, value texts).
-
-    Names come first; the first token that reads as a number starts the values. Everything after
-    ``--`` is already a value (click passes it as a positional token; the caller gives us those in
-    ``tokens`` after the names).
-    """
+    """Splits positional tokens into (activation names, value texts): names come first; the
+    first token that reads as a number starts the values."""
     for i, token in enumerate(tokens):
         if number_or_none(token) is not None:
             return list(tokens[:i]), list(tokens[i:])
@@ -216,10 +224,10 @@ _METAVARS = {
 def param_help(param: Param) -> str:
     """One line: meaning, default (or required), rule."""
     parts = [param.help.rstrip(".")] if param.help else []
-    parts.append("required" if param.required else f"default: {_show_value(param.default)}")
+    parts.append("required" if param.required else f"default: {show_value(param.default)}")
     if param.rule:
         parts.append(f"needs {param.rule}")
-    return "; ".join(parts) + "."
+    return "; ".join(parts)
 
 
 def param_options(spec: Spec) -> list[click.Option]:
@@ -264,6 +272,8 @@ class ActivationCommand(click.Command):
     """A command whose leading arguments are activation names (see the module docstring)."""
 
     names_param = "activations"
+    # When set, the tokens after ``--`` go to this parameter (always values, never names).
+    trailing_param: str | None = None
 
     def _static_option_arity(self) -> dict[str, int]:
         arity = {}
@@ -273,16 +283,20 @@ class ActivationCommand(click.Command):
                     arity[normalize_token(opt)] = _takes_values(p)
         return arity
 
-    def find_names(self, args: Sequence[str]) -> list[str]:
-        """The activation names among raw arguments: non-numeric positional tokens before the
-        first value or ``--``. Option values are skipped (generated options take one value)."""
+    def scan(self, args: Sequence[str]) -> tuple[list[str], int | None]:
+        """Finds the activation names among raw arguments, and the position of ``--``.
+
+        Names are the non-numeric positional tokens before the first value or ``--``. Option
+        values are skipped (static options by their arity; generated options take one value).
+        """
         arity = self._static_option_arity()
         names: list[str] = []
+        in_names = True
         i = 0
         while i < len(args):
             token = args[i]
             if token == "--":
-                break
+                return names, i
             if token.startswith("-") and len(token) > 1 and number_or_none(token) is None:
                 key = normalize_token(token.split("=", 1)[0])
                 if "=" in token and key.startswith("--"):
@@ -296,10 +310,11 @@ class ActivationCommand(click.Command):
                     i += 2  # a generated option: always one value
                 continue
             if number_or_none(token) is not None:
-                break
-            names.append(token)
+                in_names = False
+            elif in_names:
+                names.append(token)
             i += 1
-        return names
+        return names, None
 
     def _dynamic_params(self, ctx: click.Context) -> list[click.Parameter]:
         return ctx.meta.get("actcli.dynamic_params", [])
@@ -309,11 +324,11 @@ class ActivationCommand(click.Command):
         dynamic = self._dynamic_params(ctx)
         if not dynamic:
             return params
-        # Generated options before --help, so help lists them in their own section anyway.
+        # Generated options go before --help, which click appends last.
         return params[:-1] + dynamic + params[-1:] if params else dynamic
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        names = self.find_names(args)
+        names, dashdash = self.scan(args)
         ctx.meta["actcli.names"] = names
         ctx.meta["actcli.dynamic_params"] = []
         ctx.meta["actcli.spec"] = None
@@ -326,6 +341,9 @@ class ActivationCommand(click.Command):
             else:
                 ctx.meta["actcli.spec"] = spec
                 ctx.meta["actcli.dynamic_params"] = param_options(spec)
+        trailing: list[str] = []
+        if self.trailing_param is not None and dashdash is not None:
+            args, trailing = list(args[:dashdash]), list(args[dashdash + 1 :])
         try:
             rest = super().parse_args(ctx, args)
         except click.NoSuchOption as exc:
@@ -335,6 +353,8 @@ class ActivationCommand(click.Command):
                     "NAME:param=value,..., e.g. leaky_relu:negative_slope=0.1)"
                 )
             raise
+        if self.trailing_param is not None:
+            ctx.params[self.trailing_param] = tuple(trailing)
         given = {}
         for key in list(ctx.params):
             if key.startswith(PARAM_PREFIX):
@@ -371,7 +391,9 @@ class ActivationCommand(click.Command):
                     formatter.write_text(f"{spec.name} takes no parameters.")
 
 
-def activation_command(name: str | None = None, **attrs: Any) -> Callable[[Callable], click.Command]:
+def activation_command(
+    name: str | None = None, *, cls: type[ActivationCommand] = ActivationCommand, **attrs: Any
+) -> Callable[[Callable], click.Command]:
     """``@activation_command("eval")``: like ``@click.command`` with ``ActivationCommand``, the
     shared context settings, and the ``activations`` argument (with name completion) added."""
 
@@ -383,7 +405,7 @@ def activation_command(name: str | None = None, **attrs: Any) -> Callable[[Calla
             shell_complete=complete_activation,
         )(f)
         attrs.setdefault("context_settings", ACTIVATION_CONTEXT_SETTINGS)
-        return click.command(name, cls=ActivationCommand, **attrs)(f)
+        return click.command(name, cls=cls, **attrs)(f)
 
     return decorator
 
@@ -419,3 +441,32 @@ def error_boundary() -> Iterator[None]:
 def one_line(text: str) -> str:
     """Error messages stay on one line, whatever the exception text holds."""
     return " ".join(str(text).split())
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared option bundles
+
+
+def output_options(formats: Sequence[str]) -> Callable[[Callable], Callable]:
+    """``-f/--format`` (one choice) and ``-o/--output`` (file or -, written atomically)."""
+
+    def decorator(f: Callable) -> Callable:
+        f = click.option(
+            "-o",
+            "--output",
+            default="-",
+            metavar="FILE",
+            help="Write to FILE (atomically: the old file survives a failure), - for stdout. "
+            "The format follows its suffix (.csv .tsv .json .jsonl .npy .txt).",
+        )(f)
+        f = click.option(
+            "-f",
+            "--format",
+            "fmt",
+            type=click.Choice(list(formats)),
+            help="Output format. Default: from -o's suffix, else table on a terminal, "
+            "csv otherwise.",
+        )(f)
+        return f
+
+    return decorator

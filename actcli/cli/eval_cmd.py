@@ -1,0 +1,243 @@
+"""``actcli eval``: parse, read one input, call the core once per column asked for, write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+import numpy as np
+
+import actcli
+from actcli import io
+from actcli.cli.common import (
+    Activated,
+    ActivationCommand,
+    activation_command,
+    derivative_label,
+    output_options,
+    parse_activations,
+    split_tokens,
+)
+from actcli.errors import UsageError
+
+
+class EvalCommand(ActivationCommand):
+    trailing_param = "values_after_dashdash"
+
+
+@activation_command("eval", cls=EvalCommand, short_help="Evaluate activations on numbers.")
+@click.option(
+    "--range",
+    "ranges",
+    multiple=True,
+    metavar="START:STOP[:STEP]",
+    help="Values from START to STOP (included when a whole number of steps) by STEP (default 1).",
+)
+@click.option(
+    "--linspace",
+    "linspaces",
+    multiple=True,
+    nargs=3,
+    metavar="START STOP NUM",
+    help="NUM evenly spaced values from START to STOP, both included. "
+    "Several --range/--linspace give their sorted union.",
+)
+@click.option(
+    "-i",
+    "--input",
+    "input_path",
+    metavar="FILE",
+    help="Read CSV, TSV, whitespace-separated text or .npy from FILE (- for stdin). "
+    "Data piped in is read when no other source is given.",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(io.INPUT_FORMATS),
+    help="Input format (default: .npy by its header, else the suffix, else the first line).",
+)
+@click.option(
+    "-c",
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="NAME|INDEX",
+    help="The x column(s), by header name or 1-based index (repeat or comma-separate). "
+    "Default: the first numeric column; for softmax-like functions every numeric column.",
+)
+@click.option(
+    "--header/--no-header",
+    default=None,
+    help="Whether the input's first row is a header (default: detected).",
+)
+@click.option("-d", "--derivative", is_flag=True, help="Add the derivative column(s).")
+@click.option(
+    "--jacobian",
+    is_flag=True,
+    help="Print the full Jacobian of an axis-wise function (softmax, ...) for one vector: "
+    "row i holds d y_i / d x_j.",
+)
+@click.option(
+    "--dtype",
+    type=click.Choice(io.DTYPES),
+    help="Compute in this float type (default: the input's; float64 for text).",
+)
+@click.option(
+    "--precision",
+    type=int,
+    metavar="N",
+    help="Print N significant digits (default: the shortest text that reads back exactly).",
+)
+@output_options(io.FORMATS)
+def eval_cmd(
+    activations: tuple[str, ...],
+    activation_params: dict[str, str],
+    values_after_dashdash: tuple[str, ...],
+    ranges: tuple[str, ...],
+    linspaces: tuple[tuple[str, str, str], ...],
+    input_path: str | None,
+    input_format: str | None,
+    columns: tuple[str, ...],
+    header: bool | None,
+    derivative: bool,
+    jacobian: bool,
+    dtype: str | None,
+    precision: int | None,
+    fmt: str | None,
+    output: str,
+) -> None:
+    """Evaluate one or more activations (and derivatives) on numbers.
+
+    NAME is an activation (see 'actcli list'); its parameters are options (see
+    'actcli eval NAME --help'), or part of the name: NAME:param=value,...
+    Put negative values after --.
+
+    \b
+    Examples:
+      actcli eval relu --negative-slope 0.5 -- -10 -5 0 5 10
+      actcli eval relu gelu silu --linspace -3 3 7
+      actcli eval leaky_relu:negative_slope=0.1 elu:alpha=0.5 --range -2:2:0.5 -d
+      actcli eval softmax -i logits.csv -o probs.csv
+      actcli eval softmax --jacobian -- 1 2 3
+      seq -5 5 | actcli eval sigmoid --format json
+    """
+    names, leading_values = split_tokens(activations)
+    acts = parse_activations(names, activation_params)
+    if derivative and jacobian:
+        raise UsageError("give --derivative or --jacobian, not both")
+    if jacobian and len(acts) > 1:
+        raise UsageError("--jacobian takes one activation")
+    axiswise = any(a.spec.axiswise for a in acts)
+    data = io.read_input(
+        values=[*leading_values, *values_after_dashdash],
+        ranges=ranges,
+        linspaces=linspaces,
+        input_path=input_path,
+        input_format=input_format,
+        columns=columns,
+        header=header,
+        all_numeric=axiswise,
+        dtype=dtype,
+    )
+    if jacobian:
+        table = _jacobian_table(acts[0], data)
+    else:
+        table = _value_table(acts, data, derivative=derivative)
+    io.write_output(table, fmt=fmt, output=output, precision=precision)
+
+
+def _evaluate(acts: Sequence[Activated], x: np.ndarray, *, derivative: bool) -> list[Any]:
+    """(label, array) per result column group: the core is called once on the whole array."""
+    results = []
+    for act in acts:
+        results.append((act.label, actcli.get(act.spec.name)(x, **act.params)))
+        if derivative:
+            prime = actcli.derivative(act.spec.name)(x, **act.params)
+            results.append((derivative_label(act), prime))
+    return results
+
+
+def _input_columns(data: io.Input) -> list[io.Column]:
+    """The columns the output repeats: every cell of a text table, else x itself."""
+    if data.table is not None:
+        table = data.table
+        return [io.Column(name, table.column(j)) for j, name in enumerate(table.names)]
+    x = data.x
+    if x.ndim <= 1:
+        return [io.Column(data.x_names[0], x.reshape(-1))]
+    return [io.Column(name, x[:, j]) for j, name in enumerate(data.x_names)]
+
+
+def _result_columns(label: str, y: np.ndarray, x_names: Sequence[str]) -> list[io.Column]:
+    if y.ndim <= 1:
+        return [io.Column(label, y.reshape(-1))]
+    width = y.shape[1]
+    if width == len(x_names):
+        return [io.Column(f"{label}[{name}]", y[:, j]) for j, name in enumerate(x_names)]
+    return [io.Column(f"{label}[{j + 1}]", y[:, j]) for j in range(width)]  # glu: half width
+
+
+def _npy_array(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    if len(arrays) == 1:
+        return np.asarray(arrays[0])
+    if len({a.shape for a in arrays}) != 1:
+        raise UsageError("results of different shapes cannot share one .npy; run them one by one")
+    return np.stack(arrays, axis=-1)
+
+
+def _value_table(acts: Sequence[Activated], data: io.Input, *, derivative: bool) -> io.OutputTable:
+    results = _evaluate(acts, data.x, derivative=derivative)
+    arrays = [y for _, y in results]
+    try:
+        array = _npy_array(arrays)
+    except UsageError as exc:
+        array, npy_error = None, str(exc)
+    else:
+        npy_error = None
+    if data.x.ndim > 2 or any(np.ndim(y) > 2 for y in arrays):
+        return io.OutputTable(
+            [],
+            array=array,
+            npy_error=npy_error,
+            text_error=(
+                f"{data.source} has shape {data.x.shape}: text formats take 1-D or 2-D input; "
+                "use --format npy or -o FILE.npy"
+            ),
+        )
+    columns = [
+        c for label, y in results for c in _result_columns(label, np.asarray(y), data.x_names)
+    ]
+    rows = 1 if data.x.ndim == 0 else data.x.shape[0]
+    if any(len(c) != rows for c in columns):
+        # glu halves its axis: the inputs cannot sit beside the results, so they are left out.
+        if len({len(c) for c in columns}) != 1:
+            return io.OutputTable(
+                [],
+                array=array,
+                npy_error=npy_error,
+                text_error="these results have different lengths: evaluate them one at a time",
+            )
+        return io.OutputTable(columns, data.names_known, array=array, npy_error=npy_error)
+    return io.OutputTable(
+        _input_columns(data) + columns, data.names_known, array=array, npy_error=npy_error
+    )
+
+
+def _jacobian_table(act: Activated, data: io.Input) -> io.OutputTable:
+    jac = np.asarray(actcli.jacobian(act.spec.name)(data.x, **act.params))
+    matrix = jac[0] if jac.ndim == 3 and jac.shape[0] == 1 else jac
+    if matrix.ndim != 2:
+        return io.OutputTable(
+            [],
+            array=jac,
+            text_error=(
+                f"--jacobian prints one vector's Jacobian; {data.source} holds "
+                f"{jac.shape[0]} vectors: select one row, or use --format npy for all"
+            ),
+        )
+    if data.x.ndim == 1 and len(data.x_names) == 1:
+        wrt = [f"{data.x_names[0]}{j + 1}" for j in range(matrix.shape[1])]
+    else:
+        wrt = list(data.x_names)
+    columns = [io.Column(f"d/d{name}", matrix[:, j]) for j, name in enumerate(wrt)]
+    return io.OutputTable(columns, True, array=jac)

@@ -1,0 +1,103 @@
+"""rich rendering for terminals. rich is imported inside the functions (start-up time: commands
+that write CSV never load it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO, Any
+
+
+def make_console(stream: IO[str], *, color: bool, width: int | None = None) -> Any:
+    """A rich Console on ``stream``: colour only when asked; a fixed ``width`` off-terminal so
+    a table in a file or pipe is never wrapped to 80 columns."""
+    from rich.console import Console  # lazy: start-up time
+
+    return Console(
+        file=stream,
+        color_system="auto" if color else None,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        width=width,
+        soft_wrap=False,
+        emoji=False,
+        markup=False,
+    )
+
+
+def render_rows(
+    names: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    text_columns: Sequence[bool],
+    stream: IO[str],
+    *,
+    color: bool = False,
+    width: int | None = None,
+    title: str | None = None,
+) -> None:
+    """Prints a table: numbers right-aligned (so digits line up), text left-aligned."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title=title,
+        header_style="bold" if color else "",
+        show_edge=False,
+        pad_edge=False,
+    )
+    for name, is_text in zip(names, text_columns, strict=True):
+        table.add_column(
+            name, justify="left" if is_text else "right", no_wrap=True, overflow="fold"
+        )
+    for row in rows:
+        table.add_row(*row)
+    make_console(stream, color=color, width=width).print(table)
+
+
+def render_records(
+    columns: Sequence[str],
+    records: Sequence[Sequence[str]],
+    stream: IO[str],
+    *,
+    color: bool = False,
+    width: int | None = None,
+    title: str | None = None,
+    wrap: Sequence[str] = (),
+) -> None:
+    """A table of text records (``actcli list``); columns named in ``wrap`` may wrap."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title=title,
+        header_style="bold" if color else "",
+        show_edge=False,
+        pad_edge=False,
+    )
+    for name in columns:
+        table.add_column(name, no_wrap=name not in wrap, overflow="fold")
+    for record in records:
+        table.add_row(*record)
+    make_console(stream, color=color, width=width).print(table)
+
+
+def render_sections(
+    title: str,
+    sections: Sequence[tuple[str, str]],
+    stream: IO[str],
+    *,
+    color: bool = False,
+    width: int | None = None,
+) -> None:
+    """``actcli info``: a title, then "label: text" lines (labels bold on a terminal)."""
+    from rich.text import Text
+
+    console = make_console(stream, color=color, width=width)
+    console.print(Text(title, style="bold" if color else ""))
+    for label, text in sections:
+        line = Text()
+        line.append(f"{label}: ", style="bold" if color else "")
+        line.append(text)
+        console.print(line)
