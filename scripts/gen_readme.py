@@ -46,6 +46,54 @@ def activations_table() -> str:
     return "\n".join(rows)
 
 
+# The README tour: (what it shows, shell command run in examples/); outputs are real.
+TOUR = [
+    ("Evaluate at a few values (a table on a terminal; `--format table` forces it):",
+     "actcli eval relu --alpha 0.5 --format table -- -10 -5 0 5 10"),
+    ("Piped, the default is CSV; several activations side by side, with derivatives:",
+     "actcli eval relu gelu silu --linspace -3 3 7 | head -4"),
+    ("", "actcli eval gelu -d --range -1:1:0.5"),
+    ("A CSV column through a function; every input column is kept:",
+     "printf 'name,logit\\na,1.5\\nb,-2\\n' | actcli eval sigmoid --column logit"),
+    ("Rows of a CSV as vectors for an axis-wise function, and a full Jacobian:",
+     "actcli eval softmax -i logits.csv --precision 6"),
+    ("", "actcli eval softmax --jacobian -- 0 0"),
+    ("Parameters per activation (`NAME:param=value`); JSON, JSONL, TSV and NPY out too:",
+     "actcli eval leaky_relu:negative_slope=0.1 elu:alpha=2 --format json -- -1 1"),
+    ("Everything about one activation:", "actcli info hard_swish"),
+    ("Every activation, for scripts:", "actcli list --names | head -5"),
+    ("Plots: a PNG (or SVG/PDF) of the function and its derivative, or a terminal plot:",
+     "actcli plot gelu silu -o compare.png && ls compare.png"),
+    ("", "NO_COLOR=1 actcli plot sigmoid --term --width 50 --height 10"),
+    ("Bad input gets one line on stderr and a non-zero exit code:",
+     "actcli eval gelo -- 1; echo \"exit $?\""),
+    ("", "printf 'x\\n1\\nabc\\n' | actcli eval relu; echo \"exit $?\""),
+]
+
+
+def tour() -> str:
+    import os
+    import subprocess
+    import tempfile
+
+    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+    blocks = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in (ROOT / "examples").glob("*.csv"):
+            (Path(tmp) / src.name).write_bytes(src.read_bytes())
+        for text, command in TOUR:
+            run = subprocess.run(
+                command, shell=True, cwd=tmp, env=env, text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            )
+            out = run.stdout.rstrip()
+            out = f"$ {command}\n{out}" if out else f"$ {command}"
+            if text:
+                blocks.append(text + "\n")
+            blocks.append(f"```console\n{out}\n```\n")
+    return "\n".join(blocks).rstrip()
+
+
 def saved(name: str) -> str:
     path = ROOT / "docs" / f"{name}.md"
     return path.read_text().strip() if path.exists() else "(not generated yet)"
@@ -53,6 +101,7 @@ def saved(name: str) -> str:
 
 SECTIONS = {
     "activations": activations_table,
+    "tour": tour,
     "ulp": lambda: saved("ulp"),
     "bad-input": lambda: saved("bad-input"),
     "porting": lambda: saved("porting"),
