@@ -1,0 +1,487 @@
+"""Framework flavours: documented numbers, kink conventions, aliases, facts and diff.
+
+Expected values come from the frameworks' documentation or sources (../shared/frameworks.md),
+from hand formulas, or from mpmath; never from actcli.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+import actcli
+from actcli import frameworks as fw
+from actcli.registry import REGISTRY, Activation
+
+mp = mpmath.mp
+
+SELU_SCALE = 1.0507009873554804934193349852946
+SELU_SCALE_ALPHA = float(
+    mpmath.mpf("1.0507009873554804934193349852946")
+    * mpmath.mpf("1.6732632423543772848170429916717")
+)
+
+# Required parameters of some entries, for the generic tests.
+REQUIRED = {"threshold": {"threshold": 0.5, "default_value": -1.0}}
+
+
+def ulps(got: float, want: mpmath.mpf) -> float:
+    w = float(want)
+    if w == got:
+        return 0.0
+    return abs(got - w) / float(np.spacing(abs(w)))
+
+
+def params_for(v: fw.Variant) -> dict:
+    if v.spec.name == "threshold":
+        return dict(zip([p.name for p in v.params], (0.5, -1.0), strict=True))
+    return {}
+
+
+ELEMENTWISE = [v for v in fw.VARIANTS.values() if not v.spec.axiswise]
+AXISWISE = [v for v in fw.VARIANTS.values() if v.spec.axiswise]
+
+
+def vid(v: fw.Variant) -> str:
+    return f"{v.framework}:{v.name}"
+
+
+# Documented numbers ----------------------------------------------------------------------------
+
+
+def test_jax_gelu_defaults_to_tanh_form():
+    # frameworks.md: exact 0.8413447 vs tanh 0.8411920 at x = 1.
+    assert fw.variant("gelu", "jax")(1.0) == pytest.approx(0.8411920, abs=5e-8)
+    assert fw.variant("gelu", "keras")(1.0) == pytest.approx(0.8413447, abs=5e-8)
+    assert fw.variant("gelu", "torch")(1.0) == pytest.approx(0.8413447, abs=5e-8)
+    assert fw.variant("gelu", "tf_keras")(1.0) == pytest.approx(0.8413447, abs=5e-8)
+    mp.prec = 100
+    tanh_form = 0.5 * (1 + mp.tanh(mp.sqrt(2 / mp.pi) * (1 + mpmath.mpf("0.044715"))))
+    assert ulps(float(fw.variant("gelu", "jax")(1.0)), tanh_form) <= 4
+
+
+def test_torch_gelu_approximate_is_a_string():
+    v = fw.variant("gelu", "torch")
+    assert v.signature == "torch.nn.functional.gelu(input, approximate='none')"
+    assert v(1.0, approximate="tanh") == fw.variant("gelu", "jax")(1.0)
+    assert v(1.0, approximate="none") == v(1.0)
+
+
+def test_hard_sigmoid_keras2_vs_keras3():
+    # frameworks.md: x = 1 gives 0.7 (Keras 2) vs 0.6667 (Keras 3); x = -2.5 gives 0 vs 0.0833.
+    k2, k3 = fw.variant("hard_sigmoid", "tf_keras"), fw.variant("hard_sigmoid", "keras")
+    assert k2(1.0) == pytest.approx(0.7, abs=1e-15)
+    assert k3(1.0) == pytest.approx(2 / 3, abs=1e-15)
+    assert k2(-2.5) == 0.0
+    assert k3(-2.5) == pytest.approx(1 / 12, abs=1e-15)
+    assert k2.spec.name == "hard_sigmoid_keras2"
+    assert fw.variant("hard_sigmoid", "torch")(1.0) == k3(1.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "like", "want"),
+    [
+        ("leaky_relu", "torch", -0.01),
+        ("leaky_relu", "jax", -0.01),
+        ("leaky_relu", "keras", -0.2),
+        ("leaky_relu", "tf_keras", -0.3),  # the LeakyReLU layer, alpha=0.3
+        ("layers.LeakyReLU", "keras", -0.3),
+        ("layers.LeakyReLU", "torch", -0.01),
+        ("nn.LeakyReLU", None, -0.01),
+    ],
+)
+def test_leaky_relu_slope_defaults(name, like, want):
+    assert fw.variant(name, like)(-1.0) == pytest.approx(want, rel=1e-15)
+
+
+def test_torch_leaky_relu_parameter():
+    assert fw.variant("leaky_relu", "torch")(-2.0, negative_slope=0.5) == -1.0
+
+
+@pytest.mark.parametrize(
+    "x", [-30.0, -3.0, -1.0, -1e-5, 0.0, 1e-5, 1.0, 5.0, 9.99, 10.0, 10.01, 20.0, 1e3]
+)
+def test_torch_softplus_beta_threshold(x):
+    # torch: log1p(exp(beta * x)) / beta, and x where beta * x > threshold (beta=2, threshold=20).
+    mp.prec = 200
+    got = float(fw.variant("softplus", "torch")(x, beta=2.0, threshold=20.0))
+    if 2.0 * x > 20.0:
+        assert got == x
+    else:
+        want = mp.log1p(mp.exp(2 * mpmath.mpf(x))) / 2
+        assert ulps(got, want) <= 2
+
+
+def test_torch_softplus_defaults_and_jump():
+    v = fw.variant("nn.Softplus")
+    assert v.signature == "torch.nn.functional.softplus(input, beta=1.0, threshold=20.0)"
+    # At x = 20 beta * x is not > 20: the smooth branch; just above, x itself.
+    mp.prec = 200
+    assert ulps(float(v(20.0)), mp.log1p(mp.exp(20))) <= 2
+    above = np.nextafter(20.0, 30.0)
+    assert v(above) == above
+    jump = float(v(20.0)) - above
+    assert jump == pytest.approx(float(mp.log1p(mp.exp(-20))), rel=1e-5)  # 2.06e-9
+    assert v.derivative(above) == 1.0
+    assert ulps(float(v.derivative(0.5)), 1 / (1 + mp.exp(-0.5))) <= 2
+
+
+def test_torch_softplus_oracle_grid():
+    mp.prec = 200
+    v = fw.variant("softplus", "torch")
+    worst = 0.0
+    for beta in (1.0, 2.0, 0.1, 0.37, 7.5):
+        xs = np.concatenate([np.linspace(-40, 20, 241), -np.logspace(-300, 3, 60)]) / beta
+        ys = v(xs, beta=beta, threshold=20.0)
+        for x, y in zip(xs, ys, strict=True):
+            if x * beta > 20:
+                want = mpmath.mpf(x)
+            else:
+                want = mp.log1p(mp.exp(mpmath.mpf(x) * mpmath.mpf(beta))) / beta
+            worst = max(worst, ulps(float(y), want))
+    assert worst <= 4
+
+
+def test_rrelu_eval_slope_is_11_48():
+    v = fw.variant("rrelu")
+    assert v.framework == "torch" and v.spec.name == "leaky_relu"
+    assert v(-1.0) == pytest.approx(-11 / 48, rel=1e-15)
+    assert v.derivative(0.0) == pytest.approx(11 / 48, rel=1e-15)  # leaky_relu backward at 0
+    assert v(-2.0, lower=0.1, upper=0.3) == pytest.approx(-0.4, rel=1e-15)
+    with pytest.raises(actcli.UsageError, match="training=True"):
+        v(-1.0, training=True)
+    with pytest.raises(actcli.UsageError, match="lower <= upper"):
+        v(-1.0, lower=0.5, upper=0.1)
+
+
+def test_softmin_is_softmax_of_minus_x():
+    v = fw.variant("softmin")
+    x = np.array([1.0, 2.0, 3.0])
+    e = np.exp(-x)
+    np.testing.assert_allclose(v(x), e / e.sum(), rtol=1e-15)
+    # Jacobian by central differences of the function itself.
+    h = 1e-6
+    num = np.stack(
+        [(v(x + h * np.eye(3)[j]) - v(x - h * np.eye(3)[j])) / (2 * h) for j in range(3)], 1
+    )
+    np.testing.assert_allclose(v.jacobian(x, dim=0), num, atol=1e-9)
+    np.testing.assert_allclose(v.prime(x, dim=0), np.diag(num), atol=1e-9)
+    d = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(v.jvp(x, d, dim=0), num @ d, atol=1e-9)
+
+
+def test_torch_softmax_implicit_dim():
+    # torch/nn/functional.py _get_softmax_dim: 0 for 0-, 1- and 3-D input, else 1.
+    v = fw.variant("softmax", "torch")
+    x3 = np.arange(24.0).reshape(2, 3, 4) / 7
+    np.testing.assert_allclose(np.sum(v(x3), axis=0), 1.0, rtol=1e-15)
+    x2 = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(np.sum(v(x2), axis=1), 1.0, rtol=1e-15)
+    np.testing.assert_allclose(np.sum(v(x3, dim=2), axis=2), 1.0, rtol=1e-15)
+    assert v.signature == "torch.nn.functional.softmax(input, dim=None, dtype=None)"
+
+
+def test_tf_keras_softmax_rejects_1d():
+    v = fw.variant("softmax", "tf_keras")
+    with pytest.raises(actcli.UsageError, match="1-D"):
+        v(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(v(np.array([[0.0, 0.0]])), [[0.5, 0.5]])
+
+
+def test_torch_hardtanh_bounds():
+    v = fw.variant("hardtanh")
+    np.testing.assert_array_equal(
+        v(np.array([-3.0, 0.2, 3.0]), min_val=-2.0, max_val=0.5), [-2.0, 0.2, 0.5]
+    )
+    np.testing.assert_array_equal(
+        v.derivative(np.array([-2.0, 0.0, 0.5]), min_val=-2.0, max_val=0.5), [0, 1, 0]
+    )
+    with pytest.raises(actcli.UsageError, match="max_val > min_val"):
+        v(0.0, min_val=1.0, max_val=1.0)
+
+
+def test_threshold_value_name():
+    v = fw.variant("nn.Threshold")
+    assert v.signature == "torch.nn.functional.threshold(input, threshold, value)"
+    np.testing.assert_array_equal(v(np.array([0.0, 2.0]), threshold=1.0, value=-5.0), [-5.0, 2.0])
+    # actcli's name works too (old_names)
+    np.testing.assert_array_equal(v(np.array([0.0]), threshold=1.0, default_value=7.0), [7.0])
+
+
+def test_shrink_lambd():
+    v = fw.variant("softshrink")
+    np.testing.assert_allclose(v(np.array([-1.0, 0.3, 1.0]), lambd=0.25), [-0.75, 0.05, 0.75])
+    with pytest.raises(actcli.UsageError, match="lambd >= 0"):
+        v(1.0, lambd=-1.0)
+    assert fw.variant("hardshrink")(0.5) == 0.0  # closed interval [-lambd, lambd]
+
+
+# Derivative conventions at the kinks (frameworks.md table 1c) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "like", "x", "want"),
+    [
+        ("leaky_relu", "torch", 0.0, 0.01),
+        ("leaky_relu", "jax", 0.0, 1.0),
+        ("leaky_relu", "keras", 0.0, 0.2),
+        ("selu", "tf_keras", 0.0, SELU_SCALE),
+        ("selu", "torch", 0.0, SELU_SCALE_ALPHA),
+        ("selu", "jax", 0.0, SELU_SCALE_ALPHA),
+        ("hard_silu", "torch", -3.0, -0.5),
+        ("hard_silu", "torch", 3.0, 1.5),
+        ("hard_silu", "jax", -3.0, 0.0),
+        ("hard_silu", "jax", 3.0, 1.0),
+        ("hard_tanh", "torch", 1.0, 0.0),
+        ("hard_tanh", "torch", -1.0, 0.0),
+        ("hard_tanh", "jax", 1.0, 1.0),
+        ("hard_tanh", "jax", -1.0, 1.0),
+        ("relu", "jax", 0.0, 0.0),
+        ("relu6", "torch", 6.0, 0.0),
+        ("relu6", "jax", 0.0, 0.0),
+        ("hard_sigmoid", "torch", 3.0, 0.0),
+        ("elu", "torch", 0.0, 1.0),
+        ("elu", "tf_keras", 0.0, 1.0),
+        ("sparse_sigmoid", "jax", 1.0, 0.25),
+        ("sparse_sigmoid", "jax", -1.0, 0.25),
+        ("sparse_sigmoid", "keras", 1.0, 0.0),
+        ("soft_shrink", "torch", 0.5, 0.0),
+        ("softplus", "torch", 0.0, 0.5),
+    ],
+)
+def test_kink_conventions(name, like, x, want):
+    assert fw.variant(name, like).derivative(x) == pytest.approx(want, rel=1e-15, abs=0)
+
+
+def test_elu_alpha_at_zero():
+    for like in ("torch", "jax", "tf_keras", "keras"):
+        assert fw.variant("elu", like).derivative(0.0, alpha=0.5) == 0.5
+
+
+# Every variant ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("v", ELEMENTWISE, ids=vid)
+def test_prime_matches_finite_differences(v):
+    params = params_for(v)
+    bound = v.bind(params)
+    kinks = [k for k in v.kinks(bound) if math.isfinite(k)]
+    x = np.linspace(-5.0, 5.0, 211) + 0.0123
+    x = x[[all(abs(xi - k) > 1e-3 for k in kinks) for xi in x]]
+    h = 1e-6
+    num = (v(x + h, **params) - v(x - h, **params)) / (2 * h)
+    np.testing.assert_allclose(v.derivative(x, **params), num, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("v", ELEMENTWISE, ids=vid)
+def test_nan_inf_dtype(v):
+    params = params_for(v)
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, 1.5], dtype=np.float32)
+    y = v(x, **params)
+    assert y.dtype == np.float32
+    assert np.isnan(y[0])
+    assert not np.any(np.isnan(y[1:]))
+    assert not np.any(np.isnan(v.derivative(x, **params)[1:]))
+
+
+@pytest.mark.parametrize("v", fw.VARIANTS.values(), ids=vid)
+def test_as_spec_plugs_into_activation(v):
+    spec = v.as_spec()
+    params = params_for(v)
+    x = np.array([[-1.5, 0.25, 2.0, 3.5]])
+    if not v.spec.axiswise:
+        x = x[0]
+    act = Activation(spec, bound=params)
+    np.testing.assert_array_equal(act(x), v(x, **params))
+    np.testing.assert_array_equal(Activation(spec, "prime", params)(x), v.derivative(x, **params))
+    if v.framework == "keras":
+        assert spec is v.spec
+    else:
+        assert spec.name == v.qualname
+        assert [p.name for p in spec.params] == [p.name for p in v.params]
+
+
+@pytest.mark.parametrize("v", fw.VARIANTS.values(), ids=vid)
+def test_signature_and_source(v):
+    assert v.signature.startswith(("keras.", "tf_keras.", "torch.", "jax."))
+    assert v.source
+    for p in v.params:
+        if not p.required and p.name not in ("approximate", "dim"):
+            assert f"{p.name}=" in v.signature or v.name == "rrelu"
+
+
+# Aliases ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alias", sorted(fw.FRAMEWORK_ALIASES))
+def test_every_alias_resolves(alias):
+    spec_name, framework, rename = fw.FRAMEWORK_ALIASES[alias]
+    v = fw.variant(alias)
+    assert v.framework == framework and framework in fw.FRAMEWORKS
+    assert v.spec.name == spec_name and spec_name in REGISTRY.specs
+    assert fw.variant(alias.upper()).qualname == v.qualname  # case-insensitive, like the registry
+    own = {p.name for p in v.params}
+    spec_params = {p.name for p in REGISTRY.specs[spec_name].params}
+    for fname, aname in rename.items():
+        assert fname in own and aname in spec_params
+    with pytest.raises(actcli.UsageError):
+        REGISTRY.lookup(alias)  # never shadows a registry name or alias
+
+
+@pytest.mark.parametrize(
+    ("alias", "entry", "like"),
+    [
+        ("hardswish", "hard_silu", "torch"),
+        ("softshrink", "soft_shrink", "torch"),
+        ("hardshrink", "hard_shrink", "torch"),
+        ("hardsigmoid", "hard_sigmoid", "torch"),
+        ("hardtanh", "hard_tanh", "torch"),
+        ("logsigmoid", "log_sigmoid", "torch"),
+        ("tanhshrink", "tanh_shrink", "torch"),
+        ("nn.Softplus", "softplus", "torch"),
+        ("nn.Threshold", "threshold", "torch"),
+        ("rrelu", "leaky_relu", "torch"),
+        ("softmin", "softmax", "torch"),
+        ("soft_sign", "softsign", "jax"),
+        ("identity", "linear", "jax"),
+        ("torch.softplus", "softplus", "torch"),
+        ("jax.gelu", "gelu", "jax"),
+    ],
+)
+def test_named_aliases(alias, entry, like):
+    assert fw.FRAMEWORK_ALIASES[alias][:2] == (entry, like)
+
+
+def test_no_listed_alias_is_shadowed_by_the_registry():
+    listed = {alias for alias, _, _ in fw._ALIAS_FORMS}
+    assert listed <= set(fw.FRAMEWORK_ALIASES)
+
+
+def test_alias_param_maps():
+    assert fw.FRAMEWORK_ALIASES["softshrink"][2] == {"lambd": "threshold"}
+    assert fw.FRAMEWORK_ALIASES["nn.Threshold"][2] == {"value": "default_value"}
+    assert fw.FRAMEWORK_ALIASES["softmin"][2] == {"dim": "axis"}
+
+
+def test_registry_names_still_mean_keras():
+    assert fw.variant("hard_swish").framework == "keras"  # registry alias, Keras 3
+    assert fw.variant("swish").spec.name == "silu"
+    assert fw.variant("threshold").framework == "keras"
+
+
+def test_like_overrides_the_alias_framework():
+    v = fw.variant("hardswish", "jax")
+    assert v.framework == "jax" and v.spec.name == "hard_silu"
+
+
+def test_missing_function_message():
+    with pytest.raises(
+        actcli.UsageError, match=r"^torch has no sparse_plus \(it exists in: keras, jax\)$"
+    ):
+        fw.variant("sparse_plus", "torch")
+    with pytest.raises(actcli.UsageError, match="tf_keras has no relu6 .*max_value=6"):
+        fw.variant("relu6", "tf_keras")
+    with pytest.raises(actcli.UsageError, match="jax has no rrelu"):
+        fw.variant("rrelu", "jax")
+
+
+def test_unknown_framework_and_spellings():
+    with pytest.raises(actcli.UsageError, match="did you mean 'torch'"):
+        fw.variant("gelu", "pytorc")
+    assert fw.variant("gelu", "PyTorch").framework == "torch"
+    assert fw.variant("gelu", "tf.keras").framework == "tf_keras"
+    with pytest.raises(actcli.UsageError, match="unknown activation"):
+        fw.variant("gelo", "jax")
+
+
+# facts ------------------------------------------------------------------------------------------
+
+
+def test_facts_rows():
+    rows = fw.facts("gelu")
+    assert [r["framework"] for r in rows] == list(fw.FRAMEWORKS)
+    jax = rows[3]
+    assert jax["signature"] == "jax.nn.gelu(x, approximate=True)"
+    assert "1.5e-4" in jax["differences"]
+    rows = fw.facts("sparse_plus")
+    assert [r["available"] for r in rows] == [True, False, False, True]
+    assert rows[2]["differences"] == "torch has no sparse_plus (it exists in: keras, jax)"
+    assert "#23425" in fw.facts("sparsemax")[0]["bugs"]
+    assert "NaN" in fw.facts("silu")[2]["bugs"]
+    assert "NaN" in fw.facts("softmax")[3]["bugs"]
+    assert "-0.5" in fw.facts("hardswish")[2]["derivative_at_kinks"]
+
+
+# diff -------------------------------------------------------------------------------------------
+
+
+def _row(rows, a, b):
+    return next(r for r in rows if {r["a"], r["b"]} == {a, b})
+
+
+def test_diff_gelu_exact_vs_tanh():
+    mp.prec = 100
+    one = mpmath.mpf(1)
+    exact = one * mpmath.ncdf(one)
+    tanh_form = 0.5 * (1 + mp.tanh(mp.sqrt(2 / mp.pi) * (1 + mpmath.mpf("0.044715"))))
+    row = _row(fw.diff("gelu", [1.0]), "keras", "jax")
+    assert row["max_abs"] == pytest.approx(float(exact - tanh_form), rel=1e-9)  # 1.5275e-4
+    assert row["max_abs"] == pytest.approx(1.5e-4, rel=0.05)
+    assert "approximate=False (keras) vs approximate=True (jax)" in row["cause"]
+    assert row["cause"].startswith("defaults")
+    full = _row(fw.diff("gelu"), "keras", "jax")
+    assert full["max_abs"] > row["max_abs"]  # larger away from 1
+    assert (
+        full["max_rel"] > 0.1 and full["x_max_rel"] < -3
+    )  # and much larger, relatively, in the left tail
+    assert _row(fw.diff("gelu"), "keras", "torch")["cause"] == "same"
+
+
+def test_diff_leaky_relu_names_the_slopes():
+    rows = fw.diff("leaky_relu")
+    r = _row(rows, "keras", "torch")
+    assert r["cause"] == "defaults: negative_slope=0.2 (keras) vs negative_slope=0.01 (torch)"
+    assert r["max_abs"] == pytest.approx(0.19 * 4, rel=1e-12) and r["x_max_abs"] == -4.0
+    assert _row(rows, "torch", "jax")["cause"] == "same"
+    r = _row(fw.diff("layers.LeakyReLU"), "tf_keras", "torch")
+    assert "alpha=0.3 (tf_keras)" in r["cause"] and "negative_slope=0.01 (torch)" in r["cause"]
+
+
+def test_diff_formula_and_convention_causes():
+    r = _row(fw.diff("hard_sigmoid"), "keras", "tf_keras")
+    assert r["cause"].startswith("formula: tf_keras: 0.2 * x + 0.5")
+    assert r["max_abs"] == pytest.approx(1 / 12, rel=1e-12)
+    r = _row(fw.diff("softplus"), "keras", "torch")
+    assert r["cause"].startswith("formula") and r["max_abs"] == pytest.approx(2.06e-9, rel=1e-2)
+    r = _row(fw.diff("selu", derivative=True), "tf_keras", "torch")
+    assert r["x_max_abs"] == 0.0 and r["cause"].startswith("convention at kinks: tf_keras")
+    assert _row(fw.diff("selu"), "tf_keras", "torch")["cause"] == "same"
+
+
+def test_diff_params_and_skips():
+    res = fw.evaluate("relu", [1.0, 7.0], {"max_value": 6.0})
+    assert set(res["values"]) == {"keras", "tf_keras"}
+    assert ("torch", "torch.relu has no parameter max_value") in res["skipped"]
+    rows = fw.diff("leaky_relu", params={"negative_slope": 0.1})
+    assert all(r["cause"] == "same" for r in rows)
+
+
+def test_diff_axiswise():
+    rows = fw.diff("softmax", np.linspace(-3, 3, 11))
+    assert {(r["a"], r["b"]) for r in rows} >= {("keras", "torch"), ("keras", "tf_keras")}
+    assert all(r["cause"] == "same" for r in rows)
+
+
+def test_porting_doc_is_current():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "gen_porting.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
