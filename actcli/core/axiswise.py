@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import UsageError
 from ..registry import Param, Spec
 from ._array import rowwise
-from ._stable import mul_exp, sigmoid, sigmoid_prime, two_sum
+from ._stable import mul_exp, sigmoid, sigmoid_prime, two_prod, two_sum
 
 _AXIS = Param("axis", -1, "int", help="the axis along which the vectors lie")
 
@@ -148,18 +148,44 @@ def glu_jvp_kernel(x, v):
 # sparsemax -------------------------------------------------------------------------------------
 
 
+# Supports up to this size get a double-double threshold sum (the loop runs over the support).
+_EXACT_SUPPORT = 256
+
+
 def _sparsemax_support(x):
     """(p, support) for each row: the Euclidean projection onto the simplex (Martins & Astudillo
-    2016, Algorithm 1): sort, find the largest k with 1 + k z_(k) > sum_{j<=k} z_(j)."""
+    2016, Algorithm 1): sort, find the largest k with 1 + k z_(k) > sum_{j<=k} z_(j), then
+    p = max(z - tau, 0) with tau = (sum of the k largest z - 1) / k.
+
+    z = x - max(x) and tau are carried as double-doubles: p_i = z_i - tau cancels when p_i is
+    small, and plain sums would leave errors of many ULP there.
+    """
     m = np.max(x, axis=1, keepdims=True)
-    z = x - np.where(np.isfinite(m), m, 0.0)
-    zs = -np.sort(-z, axis=1)
+    zh, zl = two_sum(x, -np.where(np.isfinite(m), m, 0.0))
+    zl = np.where(np.isfinite(zl), zl, 0.0)
+    order = np.argsort(-zh, axis=1, kind="stable")
+    zs = np.take_along_axis(zh, order, axis=1)
     cums = np.cumsum(zs, axis=1)
     k = np.arange(1, x.shape[1] + 1)
-    kmax = np.sum(1.0 + k * zs > cums, axis=1, keepdims=True)
-    kmax = np.maximum(kmax, 1)
-    tau = (np.take_along_axis(cums, kmax - 1, axis=1) - 1.0) / kmax
-    p = np.maximum(z - tau, 0.0)
+    kmax = np.maximum(np.sum(1.0 + k * zs > cums, axis=1, keepdims=True), 1)
+    kf = kmax.astype(np.float64)
+    largest = int(kmax.max()) if kmax.size else 0
+    if largest <= _EXACT_SUPPORT:
+        zls = np.take_along_axis(zl, order, axis=1)
+        sh = np.full(kf.shape, -1.0)
+        sl = np.zeros(kf.shape)
+        for j in range(largest):
+            inside = j < kmax
+            sh, err = two_sum(sh, np.where(inside, zs[:, j : j + 1], 0.0))
+            sl = sl + err + np.where(inside, zls[:, j : j + 1], 0.0)
+        th = sh / kf
+        prod, perr = two_prod(th, kf)
+        tl = (((sh - prod) - perr) + sl) / kf
+    else:
+        th = (np.take_along_axis(cums, kmax - 1, axis=1) - 1.0) / kf
+        tl = 0.0
+    ph, pl = two_sum(zh, -th)
+    p = np.maximum(ph + (pl + (zl - tl)), 0.0)
     special = ~np.isfinite(m[:, 0])
     if np.any(special):
         p[special] = _special_softmax(x[special])

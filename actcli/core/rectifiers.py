@@ -134,7 +134,9 @@ def _div_exact(x, alpha):
 def celu(x, alpha=1.0):
     """x for x >= 0, alpha * expm1(x / alpha) below."""
     q = _nonpositive(x) / alpha
-    return np.where(x >= 0, x, alpha * np.expm1(q))
+    # Where |x / alpha| < 1e-20, alpha * expm1(x / alpha) = x to double precision; x / alpha
+    # itself may be subnormal there, and its rounding would be scaled up by alpha.
+    return np.where((x >= 0) | (np.abs(q) < 1e-20), x, alpha * np.expm1(q))
 
 
 @elementwise

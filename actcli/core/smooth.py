@@ -235,10 +235,11 @@ def squareplus(x, b=4.0):
 
 @elementwise
 def squareplus_prime(x, b=4.0):
-    """(1 + x / h) / 2; for x < 0 as (b / (2 h)) / (h - x)."""
+    """(1 + x / h) / 2; for x < 0 as (b / (4 h)) / ((h - x) / 2), which cannot cancel (and the
+    halves keep h - x finite at x = -1.8e308)."""
     h = np.hypot(x, math.sqrt(b))
     pos = np.where(np.isinf(x), 1.0, 0.5 + 0.5 * (x / h))
-    neg = (b / (2.0 * h)) / (h - x)
+    neg = (0.25 * b / h) / (0.5 * h - 0.5 * x)
     out = np.where(x > 0, pos, neg)
     if b == 0.0:  # relu: the flat side at 0
         out = np.where(x > 0, 1.0, 0.0)
