@@ -377,10 +377,13 @@ class Variant:
         (mapped, names this flavour does not have)."""
         back = {v: k for k, v in self.rename.items()}
         own = {p.name for p in self.params}
+        old = {o: p.name for p in self.params for o in p.old_names}
         mapped, missing = {}, []
         for name, value in params.items():
-            target = name if name in own else back.get(name, name)
+            target = name if name in own else back.get(name, old.get(name, name))
             if target in own:
+                if target in mapped:
+                    raise UsageError(f"{self.qualname}: {target} is given twice ({name})")
                 mapped[target] = value
             else:
                 missing.append(name)
@@ -706,7 +709,7 @@ def _torch_variants() -> list[Variant]:
         Param(
             "dim",
             None,
-            "int",
+            "optional_int",
             help="the axis (None: PyTorch's deprecated implicit choice)",
             old_names=("axis",),
         ),
@@ -738,6 +741,7 @@ def _torch_variants() -> list[Variant]:
             "relu",
             params=(),
             fixed=_RELU_DEFAULTS,
+            kink_rule="relu'(0) = 0 (threshold_backward passes the gradient only where x > 0)",
             differences="No parameters (use threshold, hardtanh or relu6 instead).",
         ),
         _make(pt, "relu6", differences="= hardtanh(input, 0, 6)."),
@@ -936,6 +940,7 @@ def _torch_variants() -> list[Variant]:
             "nn.ReLU",
             params=(),
             fixed=_RELU_DEFAULTS,
+            kink_rule="relu'(0) = 0 (threshold_backward passes the gradient only where x > 0)",
             signature="torch.nn.ReLU()",
             differences="No parameters.",
         ),
@@ -1332,6 +1337,20 @@ def facts(name: str) -> list[dict[str, Any]]:
 _SAME_REL = 64 * np.finfo(np.float64).eps
 
 
+def _actcli_names(vs: Sequence[Variant], params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters with framework names turned into actcli's (torch's lambd -> threshold), so
+    ``diff soft_shrink --lambd 0.3`` gives Keras its threshold too."""
+    own = {p.name for p in vs[0].spec.params} if vs else set()
+    to_actcli = {f: a for v in vs for f, a in v.rename.items() if f not in own}
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        target = to_actcli.get(key, key)
+        if target in out:
+            raise UsageError(f"{key} and {target} name the same parameter: give one")
+        out[target] = value
+    return out
+
+
 def _default_xs(vs: Sequence[Variant], bound: Mapping[str, Mapping[str, Any]]) -> np.ndarray:
     lo, hi = vs[0].spec.plot_xlim
     xs = [np.linspace(lo, hi, 4001), [0.0, 1.0, -1.0]]
@@ -1356,9 +1375,9 @@ def evaluate(
 
     Returns:
         dict with x (1-D array), values ({framework: array}), variants ({framework: Variant}),
-        bound ({framework: bound params}), skipped ([(framework, reason)]).
+        bound ({framework: bound params}), skipped ([(framework, reason)]), derivative.
     """
-    params = dict(params or {})
+    params = _actcli_names(flavours(name), params or {})
     vs, bound, skipped = [], {}, []
     for v in flavours(name):
         mapped, missing = v.from_actcli(params)
@@ -1392,6 +1411,7 @@ def evaluate(
         "variants": {v.framework: v for v in vs},
         "bound": bound,
         "skipped": skipped,
+        "derivative": derivative,
     }
 
 
@@ -1420,10 +1440,17 @@ def diff(
     max_rel and x_max_rel, a_value and b_value (at x_max_abs), cause ("same", "defaults: ...",
     "formula: ...", "defaults and formula: ...", or for derivatives "convention at kinks: ...").
 
-    >>> [r["cause"] for r in diff("relu6", [0.0, 3.0])]  # doctest: +ELLIPSIS
+    >>> [r["cause"] for r in diff("relu6", [0.0, 3.0])]
     ['same', 'same', 'same']
     """
-    res = evaluate(name, xs, params, derivative=derivative)
+    return diff_rows(evaluate(name, xs, params, derivative=derivative))
+
+
+def diff_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``diff``'s rows from an ``evaluate`` result (the CLI evaluates once, then tabulates and
+    plots the same values)."""
+    res = result
+    derivative = res["derivative"]
     x, values, variants, bound = res["x"], res["values"], res["variants"], res["bound"]
     fws = list(values)
     rows = []
@@ -1444,7 +1471,10 @@ def diff(
                 "cause": "same",
             }
             if x.size and np.max(rel) > _SAME_REL:
-                ia, ir = int(np.argmax(gap)), int(np.argmax(rel))
+                # The first x within 1e-9 of the maximum: a constant ratio (two slopes) would
+                # otherwise be reported wherever rounding happens to make it largest.
+                ia = int(np.argmax(gap >= np.max(gap) * (1 - 1e-9)))
+                ir = int(np.argmax(rel >= np.max(rel) * (1 - 1e-9)))
                 row.update(
                     max_abs=float(gap[ia]),
                     x_max_abs=float(x[ia]),

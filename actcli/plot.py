@@ -111,7 +111,8 @@ def slice_of(spec: Spec) -> Slice | None:
     """The 2-vector slice plotted for an axis-wise spec; None for an elementwise one."""
     if not spec.axiswise:
         return None
-    return _SLICES.get(spec.name, _DEFAULT_SLICE)
+    # A framework's flavour (torch.glu) is sliced like the function it is a version of.
+    return _SLICES.get(spec.name.rpartition(".")[2], _DEFAULT_SLICE)
 
 
 @dataclass(frozen=True)
@@ -219,12 +220,14 @@ def prime_label(spec: Spec, params: Mapping[str, Any]) -> str:
 
 def _plot_params(spec: Spec, params: Mapping[str, Any] | None) -> dict[str, Any]:
     bound = spec.bind(params)
-    if spec.axiswise and "axis" in bound:
-        axis = bound.pop("axis")
-        if axis != -1:
+    # PyTorch's flavours call the axis dim; its default None means the last axis here.
+    axis_name = next((p.name for p in spec.params if "axis" in (p.name, *p.old_names)), None)
+    if spec.axiswise and axis_name in bound:
+        axis = bound.pop(axis_name)
+        if axis not in (-1, None):
             raise UsageError(
                 f"{spec.name}: a plot varies one coordinate of a 2-vector "
-                f"({_base_name(spec)}), so axis does not apply, got axis={axis}"
+                f"({_base_name(spec)}), so {axis_name} does not apply, got {axis_name}={axis}"
             )
     return bound
 
@@ -651,3 +654,58 @@ def show(fig: Figure) -> bool:
     plt.show()
     plt.close(fig)
     return True
+
+
+def flavours_figure(
+    x: np.ndarray,
+    series: Sequence[tuple[str, np.ndarray]],
+    *,
+    title: str | None = None,
+    derivative: bool = False,
+    size: Sequence[float] | None = None,
+    dpi: float = DEFAULT_DPI,
+) -> Figure:
+    """``actcli diff --plot``: framework flavours of one function overlaid, and their differences.
+
+    Args:
+        x: the common abscissae (sorted).
+        series: (label, values) per flavour; the first is the reference of the lower panel.
+        title: the figure's title.
+        derivative: the values are derivatives (axis labels say so).
+        size, dpi: as in ``figure``.
+
+    The upper panel draws every flavour (line styles differ, so curves that coincide stay
+    visible); the lower one each flavour minus the first. Lines carry gids ``f:i`` and ``d:i``.
+    """
+    if len(series) < 2:
+        raise UsageError("a comparison needs two flavours or more")
+    styles = ("-", "--", ":", "-.")
+    ref_label, ref = series[0]
+    with _Look(None):
+        fig = _new_figure(size or (6.4, 6.0), dpi, False)
+        palette = _palette()
+        ax_f, ax_d = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+        for i, (text, y) in enumerate(series):
+            color, style = palette[i % len(palette)], styles[i % len(styles)]
+            ax_f.plot(x, y, color=color, linestyle=style, label=_tex_safe(text), gid=f"f:{i}")
+            if i:
+                with np.errstate(invalid="ignore"):  # inf - inf where both are infinite
+                    gap = np.where(y == ref, 0.0, y - ref)
+                ax_d.plot(
+                    x,
+                    gap,
+                    color=color,
+                    linestyle=style,
+                    label=_tex_safe(f"{text} \u2212 {ref_label}"),
+                    gid=f"d:{i}",
+                )
+        for ax in (ax_f, ax_d):
+            _zero_lines(ax)
+            ax.set_xlim(float(x[0]), float(x[-1]))
+            ax.legend(loc="best", fontsize="small")
+        ax_f.set_ylabel("f\u2032(x)" if derivative else "f(x)")
+        ax_d.set_ylabel("difference")
+        ax_d.set_xlabel("x")
+        if title:
+            fig.suptitle(_tex_safe(title), fontsize="medium")
+    return fig

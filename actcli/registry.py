@@ -26,7 +26,7 @@ class _Required:
 REQUIRED: Any = _Required()
 
 # Parameter types: how a value given by a user (a Python value or CLI text) is coerced.
-PARAM_TYPES = ("float", "optional_float", "bool", "int", "float_array")
+PARAM_TYPES = ("float", "optional_float", "bool", "int", "optional_int", "float_array")
 
 _RULE_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
@@ -116,6 +116,13 @@ def _to_int(value: Any) -> int:
     raise ValueError(value)
 
 
+def _to_optional_int(value: Any) -> int | None:
+    # PyTorch's softmax(dim=None): None is a value of its own (the implicit dim), not "unset".
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "")):
+        return None
+    return _to_int(value)
+
+
 def _to_float_array(value: Any) -> Any:
     if isinstance(value, str):
         parts = [p for p in value.replace(",", " ").split() if p]
@@ -133,6 +140,7 @@ _COERCE: dict[str, Callable[[Any], Any]] = {
     "optional_float": _to_optional_float,
     "bool": _to_bool,
     "int": _to_int,
+    "optional_int": _to_optional_int,
     "float_array": _to_float_array,
 }
 _TYPE_WORDS = {
@@ -140,6 +148,7 @@ _TYPE_WORDS = {
     "optional_float": "a number or None",
     "bool": "true or false",
     "int": "an integer",
+    "optional_int": "an integer or None",
     "float_array": "a number or a list of numbers",
 }
 

@@ -3,7 +3,8 @@ that write CSV never load it)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
 
@@ -101,3 +102,42 @@ def render_sections(
         line.append(f"{label}: ", style="bold" if color else "")
         line.append(text)
         console.print(line)
+
+
+@contextlib.contextmanager
+def progress_bar(
+    total: int, description: str, stream: IO[str], *, color: bool = True
+) -> Iterator[Callable[[int], None]]:
+    """A transient progress bar on ``stream`` (stderr; the caller checked it is a terminal):
+    yields ``advance(done)``, which moves the bar to ``done`` of ``total``."""
+    from rich.console import Console  # lazy: start-up time
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    # force_terminal: the caller decided (a test may fake the terminal).
+    console = Console(
+        file=stream,
+        force_terminal=True,
+        color_system="auto" if color else None,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    with Progress(
+        TextColumn("{task.description}", markup=False),  # a file name is not markup
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        redirect_stdout=False,  # data goes to stdout as it is, never through the bar's console
+        redirect_stderr=False,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda done: progress.update(task, completed=min(done, total))

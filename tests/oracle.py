@@ -1,4 +1,4 @@
-"""The high-precision oracle: every activation written from the math (notes/semantics.md), in mpmath.
+"""The high-precision oracle: every activation in mpmath, from the math in notes/semantics.md.
 
 Nothing here is derived from actcli's code. Values are computed with 200-bit mpmath numbers (about
 60 digits) and rounded once, exactly, to the output dtype (``round_to``). Formulas are arranged so
@@ -53,6 +53,12 @@ def _exp(a: mpf) -> mpf:
     return mp.exp(a)
 
 
+def _expm1(a: mpf) -> mpf:
+    if a < -_CUT:
+        return _TINY - 1
+    return mp.expm1(a)
+
+
 def _sig(a: mpf) -> mpf:
     """sigmoid(a) = 1 / (1 + exp(-a)), no cancellation on either side."""
     if a >= 0:
@@ -97,6 +103,17 @@ def _signed_zero_like(x: float) -> float:
     return math.copysign(0.0, x)
 
 
+def _prec_for(x: float) -> int:
+    """Working precision for the point x: 200 bits, plus twice the binary exponent of a tiny x.
+
+    For tiny x, f(x) = c x + O(x^2) and c x can be exactly halfway between two subnormals (gelu,
+    silu, hard_silu: x / 2); the x^2 term decides the rounding, so it must not be lost."""
+    x = float(x)
+    if x == 0 or math.isinf(x) or math.isnan(x) or abs(x) >= 2.0**-60:
+        return 200
+    return 200 + 2 * (1 - math.frexp(x)[1])
+
+
 # ---------------------------------------------------------------------------------------------
 # Oracle entries
 
@@ -125,15 +142,18 @@ class Elementwise:
         return out
 
     def value(self, x: float, **given: Any) -> Any:
-        return self.value_fn(float(x), **self.params(given))
+        with mp.workprec(_prec_for(x)):
+            return self.value_fn(float(x), **self.params(given))
 
     def derivative(self, x: float, **given: Any) -> Any:
-        return self.derivative_fn(float(x), **self.params(given))
+        with mp.workprec(_prec_for(x)):
+            return self.derivative_fn(float(x), **self.params(given))
 
     def terms(self, x: float, **given: Any) -> Any:
         if self.terms_fn is None:
             return None
-        return self.terms_fn(float(x), **self.params(given))
+        with mp.workprec(_prec_for(x)):
+            return self.terms_fn(float(x), **self.params(given))
 
     def kinks(self, **given: Any) -> tuple[float, ...]:
         return tuple(self.kinks_fn(**self.params(given)))
@@ -145,7 +165,7 @@ def celu(x, alpha):
         return x
     if x == -INF:
         return -mpf(alpha)
-    return mpf(alpha) * mp.expm1(mpf(x) / mpf(alpha))
+    return mpf(alpha) * _expm1(mpf(x) / mpf(alpha))
 
 
 def celu_d(x, alpha):
@@ -153,7 +173,7 @@ def celu_d(x, alpha):
         return mpf(1)
     if x == -INF:
         return mpf(0)
-    return mp.exp(mpf(x) / mpf(alpha)) if mpf(x) / mpf(alpha) > -_CUT else _TINY
+    return _exp(mpf(x) / mpf(alpha))
 
 
 # elu -----------------------------------------------------------------------------------------
@@ -162,7 +182,7 @@ def elu(x, alpha):
         return x
     if x == -INF:
         return -mpf(alpha)
-    return mpf(alpha) * mp.expm1(mpf(x)) if x > -_CUT else mpf(alpha) * (_TINY - 1)
+    return mpf(alpha) * _expm1(mpf(x))
 
 
 def elu_d(x, alpha):
@@ -565,7 +585,9 @@ def tanh_shrink(x):
     if abs(X) < mpf(2) ** -30:
         # x - tanh x = x^3/3 - 2x^5/15 + 17x^7/315 - 62x^9/2835 + ... (next term ~ x^11)
         x2 = X * X
-        return X * x2 * (mpf(1) / 3 - x2 * (mpf(2) / 15 - x2 * (mpf(17) / 315 - x2 * mpf(62) / 2835)))
+        return (
+            X * x2 * (mpf(1) / 3 - x2 * (mpf(2) / 15 - x2 * (mpf(17) / 315 - x2 * mpf(62) / 2835)))
+        )
     with mp.workprec(mp.prec + 80):
         return +(X - _tanh(X))
 
@@ -707,7 +729,7 @@ def _one_minus_softmax(xs):
 
 def softmax_diag(xs):
     s = softmax(xs)
-    return [si * oi for si, oi in zip(s, _one_minus_softmax(xs))]
+    return [si * oi for si, oi in zip(s, _one_minus_softmax(xs), strict=True)]
 
 
 def log_softmax_diag(xs):
@@ -715,20 +737,22 @@ def log_softmax_diag(xs):
 
 
 def softmax_jacobian(xs):
-    s = softmax(xs)
+    # The diagonal s_i (1 - s_i) with 1 - s_i summed from the other entries: s_i - s_i^2 would
+    # cancel to nothing when s_i is within 1e-50 of 1, even at 200 bits.
+    s, diag = softmax(xs), softmax_diag(xs)
     n = len(xs)
-    return [[(s[i] if i == j else 0) - s[i] * s[j] for j in range(n)] for i in range(n)]
+    return [[diag[i] if i == j else -s[i] * s[j] for j in range(n)] for i in range(n)]
 
 
 def log_softmax_jacobian(xs):
-    s = softmax(xs)
+    s, diag = softmax(xs), log_softmax_diag(xs)
     n = len(xs)
-    return [[(1 if i == j else 0) - s[j] for j in range(n)] for i in range(n)]
+    return [[diag[i] if i == j else -s[j] for j in range(n)] for i in range(n)]
 
 
 def glu(xs):
     h = len(xs) // 2
-    return [mpf(a) * _sig(mpf(b)) for a, b in zip(xs[:h], xs[h:])]
+    return [mpf(a) * _sig(mpf(b)) for a, b in zip(xs[:h], xs[h:], strict=True)]
 
 
 def glu_diag(xs):
@@ -784,7 +808,10 @@ def sparsemax_jacobian(xs):
     k = sum(sup)
     n = len(xs)
     return [
-        [(1 if (i == j and sup[i]) else 0) - (mpf(1) / k if (sup[i] and sup[j]) else 0) for j in range(n)]
+        [
+            (1 if (i == j and sup[i]) else 0) - (mpf(1) / k if (sup[i] and sup[j]) else 0)
+            for j in range(n)
+        ]
         for i in range(n)
     ]
 
@@ -829,7 +856,8 @@ def round_to(v: Any, dtype: Any) -> np.floating:
         if math.isnan(v) or math.isinf(v) or v == 0:
             return t(v)
         v = mpf(v)
-    v = mpf(v)
+    if not isinstance(v, mpf):
+        v = mpf(v)  # ints, Fractions-free exact values; an mpf is used as it is (no re-rounding)
     if mp.isnan(v):
         return t(math.nan)
     if mp.isinf(v):
@@ -861,14 +889,18 @@ def round_to(v: Any, dtype: Any) -> np.floating:
 
 
 def spacing_at(r: np.floating) -> float:
-    """ULP used to measure errors: np.spacing(|r|), the smallest subnormal for r == 0, the spacing
-    of the largest finite number for r == +-inf."""
-    fi = np.finfo(r.dtype)
+    """ULP used to measure errors: np.spacing(|r|) (the gap to the next larger number, also for
+    the largest finite number), the smallest subnormal for r == 0, and the spacing of the largest
+    finite number for r == +-inf."""
+    p, emin, emax = _FORMATS[np.dtype(r.dtype)]
+    r = float(r)
     if r == 0:
-        return float(fi.smallest_subnormal)
-    if np.isinf(r):
-        return float(np.spacing(fi.max))
-    return float(np.spacing(np.abs(r)))
+        k = emin
+    elif math.isinf(r):
+        k = emax
+    else:
+        k = max(math.frexp(abs(r))[1] - 1, emin)
+    return math.ldexp(1.0, k - (p - 1))
 
 
 def ulp_error(got: Any, want: Any, dtype: Any) -> float:
@@ -876,7 +908,11 @@ def ulp_error(got: Any, want: Any, dtype: Any) -> float:
     got = float(got)
     if math.isnan(got):
         return math.inf
-    if isinstance(want, float) and math.isinf(want) or (not isinstance(want, float) and mp.isinf(want)):
+    if (
+        isinstance(want, float)
+        and math.isinf(want)
+        or (not isinstance(want, float) and mp.isinf(want))
+    ):
         return 0.0 if got == float(want) else math.inf
     r = round_to(want, dtype)
     if math.isinf(got):
@@ -889,7 +925,9 @@ def abs_error(got: Any, want: Any) -> mpf:
     got = float(got)
     if math.isnan(got):
         return mpf("inf")
-    if (isinstance(want, float) and math.isinf(want)) or (not isinstance(want, float) and mp.isinf(want)):
+    if (isinstance(want, float) and math.isinf(want)) or (
+        not isinstance(want, float) and mp.isinf(want)
+    ):
         return mpf(0) if got == float(want) else mpf("inf")
     if math.isinf(got):
         return mpf("inf")
@@ -957,7 +995,7 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
 
 # More settings for the slow run and the ULP report.
 SLOW_SETTINGS: dict[str, list[dict[str, Any]]] = {
-    "celu": [{"alpha": 1e-3}, {"alpha": 100.0}, {"alpha": 0.1}],
+    "celu": [{"alpha": 1e-3}, {"alpha": 100.0}, {"alpha": 0.1}, {"alpha": 1e300}],
     "elu": [{"alpha": 1e-3}, {"alpha": 3.7}],
     "hard_shrink": [{"threshold": 1e-300}, {"threshold": 30.0}],
     "soft_shrink": [{"threshold": 1e-300}, {"threshold": 0.1}, {"threshold": 30.0}],
@@ -966,7 +1004,7 @@ SLOW_SETTINGS: dict[str, list[dict[str, Any]]] = {
         {"negative_slope": s, "max_value": m, "threshold": t}
         for s in (0.0, 0.01, 0.7)
         for m in (None, 0.5, 6.0)
-        for t in (-3.0, 0.0, 1e-300, 2.5)
+        for t in (-3.0, 0.0, 1e-300, 2.5, 1e300)
     ],
     "squareplus": [{"b": 1e-300}, {"b": 1e-10}, {"b": 1.0}, {"b": 1e10}, {"b": 1e300}],
     "threshold": [
@@ -974,18 +1012,59 @@ SLOW_SETTINGS: dict[str, list[dict[str, Any]]] = {
         {"threshold": 30.0, "default_value": 1e300},
     ],
     "layers.PReLU": [{"alpha": 1e-300}, {"alpha": 0.99}],
+    "layers.ReLU": [{"negative_slope": 0.5, "threshold": 1e300}, {"max_value": 1e300}],
     "layers.ThresholdedReLU": [{"theta": 1e-300}, {"theta": 30.0}],
 }
 
 _EDGES = (
     # exp underflow/overflow and subnormal results in float64
-    -1e3, -745.2, -745.1, -744.44, -740.0, -720.0, -709.0, -708.4, -700.0,
-    700.0, 709.0, 709.78, 709.79, 710.0, 1e3,
+    -1e3,
+    -745.2,
+    -745.1,
+    -744.44,
+    -740.0,
+    -720.0,
+    -709.0,
+    -708.4,
+    -700.0,
+    700.0,
+    709.0,
+    709.78,
+    709.79,
+    710.0,
+    1e3,
     # x*x overflow, sqrt(x*x) trouble, gelu / silu tails
-    -1.4e154, -1e154, 1e154, 1.4e154, -1e155, 1e155,
-    -38.6, -38.4, -37.5, -36.0, -27.0, -19.5, -8.3, -5.5, -5.0, 5.0,
+    -1.4e154,
+    -1e154,
+    1e154,
+    1.4e154,
+    -1e155,
+    1e155,
+    -38.6,
+    -38.4,
+    -37.5,
+    -36.0,
+    -27.0,
+    -19.5,
+    -8.3,
+    -5.5,
+    -5.0,
+    5.0,
     # float32 / float16 exp limits (also useful in float64)
-    -103.97, -87.34, -88.72, 88.72, -17.33, -9.7, 11.09,
+    -103.97,
+    -87.34,
+    -88.72,
+    88.72,
+    -17.33,
+    -9.7,
+    11.09,
+    # around 2**53, where x + 1 rounds (softsign, 1 / (1 + |x|) and friends)
+    4503599627370496.0,
+    6004799503160661.0,
+    9007199254740992.0,
+    9007199254740994.0,
+    -9007199254740994.0,
+    1.8014398509481984e16,
 )
 
 
@@ -993,7 +1072,8 @@ def _neighbours(values: Sequence[float], dtype: Any, steps: int = 2) -> list[flo
     t = np.dtype(dtype).type
     out = []
     for v in values:
-        v = t(v)
+        with np.errstate(over="ignore"):
+            v = t(v)  # a kink beyond the format's range becomes inf and is skipped
         if not np.isfinite(v):
             continue
         out.append(v)
@@ -1005,7 +1085,9 @@ def _neighbours(values: Sequence[float], dtype: Any, steps: int = 2) -> list[flo
     return out
 
 
-def grid(dtype: Any, kinks: Sequence[float] = (), *, size: str = "ci", extra: Sequence[float] = ()) -> np.ndarray:
+def grid(
+    dtype: Any, kinks: Sequence[float] = (), *, size: str = "ci", extra: Sequence[float] = ()
+) -> np.ndarray:
     """Points in ``dtype``: a dense grid on [-40, 40], a logspace of both signs over every
     magnitude, each kink and its nextafter neighbours, +-0, +-inf, subnormals and edge cases.
     ``size``: "ci" (a few hundred points) or "slow" (about 22000). NaN is tested separately."""
@@ -1030,8 +1112,22 @@ def grid(dtype: Any, kinks: Sequence[float] = (), *, size: str = "ci", extra: Se
         mags,
         -mags,
     ]
-    specials = [0.0, -0.0, math.inf, -math.inf, float(fi.smallest_subnormal), -float(fi.smallest_subnormal),
-                float(fi.tiny), -float(fi.tiny), float(fi.max), -float(fi.max), 1.0, -1.0, 0.5, -0.5]
+    specials = [
+        0.0,
+        -0.0,
+        math.inf,
+        -math.inf,
+        float(fi.smallest_subnormal),
+        -float(fi.smallest_subnormal),
+        float(fi.tiny),
+        -float(fi.tiny),
+        float(fi.max),
+        -float(fi.max),
+        1.0,
+        -1.0,
+        0.5,
+        -0.5,
+    ]
     if dtype == np.float64:
         specials += [5e-324, -5e-324, 1e-310, -1e-310, 2.2e-308]
     with np.errstate(over="ignore"):
@@ -1050,13 +1146,60 @@ def grid(dtype: Any, kinks: Sequence[float] = (), *, size: str = "ci", extra: Se
     return np.asarray(out, dtype=dtype)
 
 
+BAR = {np.dtype(np.float64): 4.0, np.dtype(np.float32): 1.0, np.dtype(np.float16): 1.0}
+
+
+def compare(
+    name: str,
+    which: str,
+    xs: np.ndarray,
+    got: np.ndarray,
+    params: Mapping[str, Any],
+    dtype: Any,
+    info: dict | None = None,
+):
+    """Compares got = f(xs) or f'(xs) with the oracle, point by point.
+
+    Returns (rows, worst): rows = [(x, got, want rounded to dtype, ulp)] for every point over the
+    bar (4 ULP in float64, 1 ULP in float32/float16); worst = the largest error in ULP. For
+    derivatives with an oracle ``terms``, |got - true| <= bar * eps * max|term| also passes (and
+    then counts as at most ``bar`` in ``worst``). ``info``, if given, receives "term_rule": how
+    many points passed by that bound only, and "worst_x": where ``worst`` was reached.
+    """
+    dtype = np.dtype(dtype)
+    ora = ELEMENTWISE[name]
+    bar = BAR[dtype]
+    eps = float(np.finfo(dtype).eps)
+    want_of = ora.value if which == "value" else ora.derivative
+    rows, worst, by_terms, worst_x = [], 0.0, 0, None
+    for x, g in zip(np.ravel(xs).tolist(), np.ravel(got).tolist(), strict=True):
+        want = want_of(x, **params)
+        err = ulp_error(g, want, dtype)
+        if err > bar and which == "derivative" and ora.terms_fn is not None:
+            if abs_error(g, want) <= bar * eps * ora.terms(x, **params):
+                err = bar  # accepted by the max-term bound
+                by_terms += 1
+        if err > worst or worst_x is None:
+            worst, worst_x = max(err, worst), x
+        worst = max(worst, err)
+        if err > bar:
+            rows.append((x, g, round_to(want, dtype), err))
+    if info is not None:
+        info["term_rule"] = by_terms
+        info["worst_x"] = worst_x
+    return rows, worst
+
+
 def failures_table(rows: Sequence[tuple], limit: int | None = None) -> str:
     """Formats (x, got, want, ulp[, note]) rows, one per line."""
     lines = []
     for row in rows[: limit or len(rows)]:
         x, got, want, err = row[:4]
         note = f"  {row[4]}" if len(row) > 4 else ""
-        lines.append(f"  x={float(x)!r:<26} got={float(got)!r:<26} want={float(want)!r:<26} ulp={err:.3g}{note}")
+        lines.append(
+            f"  x={float(x)!r:<26} got={float(got)!r:<26} want={float(want)!r:<26}"
+            f" ulp={err:.3g}{note}"
+        )
     if limit and len(rows) > limit:
         lines.append(f"  ... and {len(rows) - limit} more")
     return "\n".join(lines)

@@ -485,3 +485,133 @@ def test_porting_doc_is_current():
         [sys.executable, str(script), "--check"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+# The public API: like= and framework names through actcli.get ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "like", "x", "want"),
+    [
+        ("gelu", "jax", 1.0, 0.8411920),  # frameworks.md: tanh form at 1
+        ("gelu", "torch", 1.0, 0.8413447),
+        ("gelu", None, 1.0, 0.8413447),
+        ("hard_sigmoid", "tf_keras", 1.0, 0.7),  # Keras 2
+        ("hard_sigmoid", "keras", 1.0, 2 / 3),
+        ("leaky_relu", "torch", -1.0, -0.01),
+        ("leaky_relu", "pytorch", -1.0, -0.01),
+        ("leaky_relu", "jax", -1.0, -0.01),
+        ("layers.LeakyReLU", "tf_keras", -1.0, -0.3),
+        ("hardswish", None, 1.0, 2 / 3),  # x (x + 3) / 6
+    ],
+)
+def test_get_like_reproduces_documented_numbers(name, like, x, want):
+    assert actcli.get(name, like=like)(x) == pytest.approx(want, abs=5e-8)
+
+
+def test_get_framework_names_take_framework_parameters():
+    # softshrink(x, lambd) = x - lambd above lambd, x + lambd below -lambd, 0 between.
+    got = actcli.get("softshrink")([-1.0, 0.25, 2.0], lambd=0.5).tolist()
+    assert got == [-1.0 + 0.5, 0.0, 2.0 - 0.5]
+    # nn.Softplus(beta=2): log1p(exp(2 x)) / 2.
+    assert actcli.get("nn.Softplus")(1.0, beta=2.0) == pytest.approx(
+        math.log1p(math.exp(2.0)) / 2, rel=1e-15
+    )
+    assert actcli.get("softshrink")(1.0, threshold=0.25) == 0.75  # Keras's name works too
+    with pytest.raises(actcli.UsageError, match="give lambd or its old name threshold, not both"):
+        actcli.get("softshrink")(1.0, threshold=0.5, lambd=0.5)
+
+
+def test_derivative_like_follows_the_framework_at_kinks():
+    # frameworks.md 1c: PyTorch hardswish' is -0.5 at -3 and 1.5 at 3; JAX leaky_relu'(0) = 1.
+    assert actcli.derivative("hardswish")([-3.0, 3.0]).tolist() == [-0.5, 1.5]
+    assert actcli.derivative("hard_silu", like="jax")([-3.0, 3.0]).tolist() == [0.0, 1.0]
+    assert actcli.derivative("leaky_relu", like="jax")(0.0) == 1.0
+    assert actcli.derivative("leaky_relu", like="torch")(0.0) == 0.01
+    assert actcli.derivative("selu", like="tf_keras")(0.0) == pytest.approx(SELU_SCALE, rel=1e-15)
+    assert actcli.derivative("selu", like="torch")(0.0) == pytest.approx(SELU_SCALE_ALPHA, 1e-15)
+
+
+def test_jacobian_and_jvp_like_torch_take_dim():
+    x = np.array([1.0, 2.0, 0.5])
+    e = [math.exp(v) for v in x]
+    s = np.array([v / sum(e) for v in e])
+    want = np.diag(s) - np.outer(s, s)
+    np.testing.assert_allclose(actcli.jacobian("softmax", like="torch")(x, dim=0), want, rtol=1e-14)
+    v = np.array([1.0, -1.0, 0.5])
+    np.testing.assert_allclose(actcli.jvp("softmax", like="torch")(x, v, dim=0), want @ v, 1e-14)
+    # softmin(x) = softmax(-x): the chain rule flips the Jacobian's sign.
+    e = [math.exp(-t) for t in x]
+    s = np.array([t / sum(e) for t in e])
+    want = -(np.diag(s) - np.outer(s, s))
+    np.testing.assert_allclose(actcli.jacobian("softmin")(x, dim=0), want, rtol=1e-14)
+
+
+def test_spec_and_serialize_name_the_flavour():
+    assert actcli.spec("hardswish").name == "torch.hardswish"
+    assert actcli.spec("gelu", like="keras") is REGISTRY.specs["gelu"]
+    assert actcli.serialize(actcli.get("gelu", like="jax")) == "jax.gelu"
+    assert actcli.get(actcli.serialize(actcli.get("gelu", like="jax")))(1.0) == pytest.approx(
+        0.8411920, abs=5e-8
+    )
+
+
+def test_get_like_errors():
+    with pytest.raises(actcli.UsageError, match="unknown framework 'torhc'"):
+        actcli.get("gelu", like="torhc")
+    with pytest.raises(actcli.UsageError, match="torch has no sparse_plus"):
+        actcli.get("sparse_plus", like="torch")
+    with pytest.raises(actcli.UsageError, match="like= needs an activation name"):
+        actcli.get({"class_name": "ReLU"}, like="torch")
+    with pytest.raises(actcli.UsageError, match="did you mean 'gelu'"):
+        actcli.get("gelo")  # unknown names still get the registry's suggestion
+    assert actcli.get(None, like="jax")([2.5]).tolist() == [2.5]
+
+
+@pytest.mark.parametrize("v", fw.VARIANTS.values(), ids=vid)
+def test_qualified_name_round_trips(v):
+    """eval and plot evaluate a parsed spec through its name: the name must lead back to it."""
+    spec = actcli.spec(v.qualname)
+    assert [p.name for p in spec.params] == [p.name for p in v.as_spec().params]
+    x = np.array([[-3.0, -0.5, 0.0, 0.5, 3.0, 21.0]])
+    x = x if v.spec.axiswise else x[0]
+    params = params_for(v)
+    np.testing.assert_array_equal(actcli.get(v.qualname)(x, **params), v(x, **params))
+
+
+def test_import_actcli_does_not_load_frameworks():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, actcli; actcli.get('relu')(1.0); actcli.derivative('hard_swish')(1.0); "
+        "print('actcli.frameworks' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_torch_dim_none_is_a_value():
+    spec = actcli.spec("softmax", like="torch")
+    assert spec.bind({"dim": "none"}) == {"dim": None}
+    assert spec.bind(spec.bind({})) == {"dim": None}  # binding twice (eval, then plot) is stable
+    assert spec.bind({"axis": "1"}) == {"dim": 1}
+    with pytest.raises(actcli.UsageError, match="dim must be an integer or None"):
+        spec.bind({"dim": "0.5"})
+
+
+def test_evaluate_accepts_any_framework_parameter_name():
+    res = fw.evaluate("soft_shrink", [-1.0, 1.0], {"lambd": 0.25})  # torch's name, given to Keras
+    assert set(res["values"]) == {"keras", "torch"}
+    for y in res["values"].values():
+        assert y.tolist() == [-0.75, 0.75]
+    res = fw.evaluate("relu", [-1.0], {"alpha": 0.5})  # tf.keras's name and Keras's old one
+    assert res["values"]["keras"].tolist() == [-0.5] == res["values"]["tf_keras"].tolist()
+    with pytest.raises(actcli.UsageError, match="name the same parameter"):
+        fw.evaluate("soft_shrink", [1.0], {"lambd": 0.25, "threshold": 0.5})
+
+
+def test_diff_reports_the_first_worst_x():
+    # The slopes' ratio is the same for every x < 0: report the first, not a rounding accident.
+    r = _row(fw.diff("leaky_relu"), "keras", "torch")
+    assert r["x_max_rel"] == -4.0 and r["max_rel"] == pytest.approx(0.19 / 0.2, rel=1e-12)

@@ -28,6 +28,7 @@ LAZY_COMMANDS = {
     "plot": "actcli.cli.plot_cmd:plot_cmd",
     "list": "actcli.cli.list_cmd:list_cmd",
     "info": "actcli.cli.info_cmd:info_cmd",
+    "diff": "actcli.cli.diff_cmd:diff_cmd",
 }
 
 _debug = False
@@ -179,6 +180,7 @@ def cli() -> None:
       actcli eval softmax -i logits.csv -o probs.csv
       actcli list
       actcli info gelu
+      actcli diff gelu
 
     Shell completion (bash): eval "$(_ACTCLI_COMPLETE=bash_source actcli)"
     """

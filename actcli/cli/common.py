@@ -2,12 +2,21 @@
 
 Public helpers (the ``eval`` and ``plot`` commands both use them):
 
-``parse_activations(names, single_params=None) -> list[Activated]``
+``parse_activations(names, single_params=None, *, like=None) -> list[Activated]``
     Turns ``NAME`` / ``NAME:param=value,...`` tokens into validated ``Activated(spec, params,
     label)`` triples (a NamedTuple, so it unpacks as ``spec, params, label``). ``params`` is the
     full bound dict (``Spec.bind``); ``label`` names the non-default parameters, e.g.
     ``"elu(alpha=0.5)"``. ``single_params`` holds raw option values (``{"negative_slope": "0.5"}``)
-    for the single-name form; giving a parameter both ways is a usage error.
+    for the single-name form; giving a parameter both ways is a usage error. ``like`` (the
+    ``--like`` option) picks a framework's flavour (``resolve_spec``).
+
+``resolve_spec(name, like=None) -> Spec``
+    A registry name or alias, or a framework's name (``hardswish``, ``nn.Softplus``,
+    ``torch.softplus``): the Spec to evaluate, as ``like`` (or the name's own framework) defines
+    it, with that framework's parameter names (``torch.softshrink`` takes ``lambd``).
+
+``like_option``
+    Decorator adding ``--like FRAMEWORK`` (the callback receives ``like: str | None``).
 
 ``derivative_label(activated) -> str``
     ``"elu'(alpha=0.5)"``: the label of the derivative column/curve.
@@ -168,8 +177,30 @@ def derivative_label(activated: Activated) -> str:
     return make_label(activated.spec, activated.params, suffix="'")
 
 
+def resolve_spec(name: str, like: str | None = None) -> Spec:
+    """The spec for a name: the registry's, or a framework flavour's (see ``actcli.get``)."""
+    import actcli  # the package's API: one place decides what a name and --like mean
+
+    return actcli.spec(name, like=like)
+
+
+def like_option(f: Callable) -> Callable:
+    """``--like keras|tf_keras|torch|jax``: a framework's flavour of the activations."""
+    return click.option(
+        "--like",
+        metavar="keras|tf_keras|torch|jax",
+        default=None,
+        help="Evaluate as this framework defines the function: its parameter names, defaults, "
+        "formula and derivative at kinks. Default: keras (Keras 3), or the framework a name "
+        "comes from (hardswish: torch). See 'actcli diff NAME'.",
+    )(f)
+
+
 def parse_activations(
-    names: Sequence[str], single_params: Mapping[str, Any] | None = None
+    names: Sequence[str],
+    single_params: Mapping[str, Any] | None = None,
+    *,
+    like: str | None = None,
 ) -> list[Activated]:
     """Resolves and validates activation tokens (see the module docstring).
 
@@ -188,7 +219,7 @@ def parse_activations(
     result = []
     for token in names:
         name, raw = split_spec(token)
-        spec = REGISTRY.lookup(name)
+        spec = resolve_spec(name, like)
         for key, value in single_params.items():
             if key in raw:
                 raise UsageError(f"{spec.name}: {key} is given twice (option and {token!r})")
@@ -217,6 +248,7 @@ _METAVARS = {
     "optional_float": "FLOAT|none",
     "bool": "true|false",
     "int": "INT",
+    "optional_int": "INT|none",
     "float_array": "FLOAT[,FLOAT...]",
 }
 
@@ -255,12 +287,17 @@ def complete_activation(
 
     if incomplete.startswith("-") or number_or_none(incomplete) is not None:
         return []
+    from actcli.frameworks import FRAMEWORK_ALIASES  # lazy: only completion needs them
+
     low = incomplete.casefold()
     items = []
     for name in REGISTRY.all_names():
         if name.casefold().startswith(low):
             spec = REGISTRY.lookup(name)
             items.append(CompletionItem(name, help=spec.formula or spec.description))
+    for name, (entry, framework, _) in FRAMEWORK_ALIASES.items():
+        if name.casefold().startswith(low):
+            items.append(CompletionItem(name, help=f"{framework}'s name for {entry}"))
     return items
 
 
@@ -319,6 +356,24 @@ class ActivationCommand(click.Command):
     def _dynamic_params(self, ctx: click.Context) -> list[click.Parameter]:
         return ctx.meta.get("actcli.dynamic_params", [])
 
+    @staticmethod
+    def _like_in(args: Sequence[str], dashdash: int | None) -> str | None:
+        """The value of ``--like`` among raw arguments (needed before parsing: it decides which
+        parameters, with which names, the activation takes)."""
+        end = len(args) if dashdash is None else dashdash
+        like = None
+        for i, token in enumerate(args[:end]):
+            if token == "--like" and i + 1 < end:
+                like = args[i + 1]
+            elif token.startswith("--like="):
+                like = token.partition("=")[2]
+        return like
+
+    def dynamic_options(self, name: str, like: str | None) -> tuple[Spec, list[click.Option]]:
+        """The spec a single NAME means and its generated options (a subclass may widen them)."""
+        spec = resolve_spec(name, like)
+        return spec, param_options(spec)
+
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         params = super().get_params(ctx)
         dynamic = self._dynamic_params(ctx)
@@ -333,14 +388,15 @@ class ActivationCommand(click.Command):
         ctx.meta["actcli.dynamic_params"] = []
         ctx.meta["actcli.spec"] = None
         if len(names) == 1:
+            like = self._like_in(args, dashdash)
             try:
-                spec = REGISTRY.lookup(names[0].partition(":")[0])
+                spec, options = self.dynamic_options(names[0].partition(":")[0], like)
             except UsageError:
                 if not ctx.resilient_parsing:
                     raise
             else:
                 ctx.meta["actcli.spec"] = spec
-                ctx.meta["actcli.dynamic_params"] = param_options(spec)
+                ctx.meta["actcli.dynamic_params"] = options
         trailing: list[str] = []
         if self.trailing_param is not None and dashdash is not None:
             args, trailing = list(args[:dashdash]), list(args[dashdash + 1 :])

@@ -1,8 +1,17 @@
-"""``actcli eval``: parse, read one input, call the core once per column asked for, write."""
+"""``actcli eval``: parse, open one input, evaluate it chunk by chunk, write as it goes.
+
+Rows are independent for elementwise functions and for axis-wise ones whose axis is not the
+first, so the input is read, evaluated and written a block of rows at a time (memory stays flat
+whatever the input size, and the bits are those of one call on the whole array). Otherwise
+(``--jacobian``, a single vector for softmax) the core is called once on the whole input.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import click
@@ -15,10 +24,12 @@ from actcli.cli.common import (
     ActivationCommand,
     activation_command,
     derivative_label,
+    like_option,
     output_options,
     parse_activations,
     split_tokens,
 )
+from actcli.core._array import threads as core_threads
 from actcli.errors import UsageError
 
 
@@ -88,6 +99,16 @@ class EvalCommand(ActivationCommand):
     metavar="N",
     help="Print N significant digits (default: the shortest text that reads back exactly).",
 )
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Threads for large arrays (default: every core). Results do not depend on it.",
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress bar (shown on a terminal for long runs)."
+)
+@like_option
 @output_options(io.FORMATS)
 def eval_cmd(
     activations: tuple[str, ...],
@@ -103,8 +124,11 @@ def eval_cmd(
     jacobian: bool,
     dtype: str | None,
     precision: int | None,
+    threads: int | None,
+    quiet: bool,
     fmt: str | None,
     output: str,
+    like: str | None,
 ) -> None:
     """Evaluate one or more activations (and derivatives) on numbers.
 
@@ -119,35 +143,102 @@ def eval_cmd(
       actcli eval leaky_relu:negative_slope=0.1 elu:alpha=0.5 --range -2:2:0.5 -d
       actcli eval softmax -i logits.csv -o probs.csv
       actcli eval softmax --jacobian -- 1 2 3
+      actcli eval gelu --like jax -- 1
+      actcli eval softshrink --lambd 0.3 -- -1 1
       seq -5 5 | actcli eval sigmoid --format json
     """
     names, leading_values = split_tokens(activations)
-    acts = parse_activations(names, activation_params)
+    acts = parse_activations(names, activation_params, like=like)
     if derivative and jacobian:
         raise UsageError("give --derivative or --jacobian, not both")
     if jacobian and len(acts) > 1:
         raise UsageError("--jacobian takes one activation")
     axiswise = any(a.spec.axiswise for a in acts)
-    data = io.read_input(
-        values=[*leading_values, *values_after_dashdash],
-        ranges=ranges,
-        linspaces=linspaces,
-        input_path=input_path,
-        input_format=input_format,
-        columns=columns,
-        header=header,
-        all_numeric=axiswise,
-        dtype=dtype,
-    )
-    if jacobian:
-        table = _jacobian_table(acts[0], data)
-    else:
-        table = _value_table(acts, data, derivative=derivative)
-    io.write_output(table, fmt=fmt, output=output, precision=precision)
+    with (
+        io.open_input(
+            values=[*leading_values, *values_after_dashdash],
+            ranges=ranges,
+            linspaces=linspaces,
+            input_path=input_path,
+            input_format=input_format,
+            columns=columns,
+            header=header,
+            all_numeric=axiswise,
+            dtype=dtype,
+        ) as source,
+        core_threads(threads),
+    ):
+        whole = jacobian or not _rows_are_independent(acts, source.ndim)
+        with _progress(source, fmt=fmt, output=output, quiet=quiet) as advance:
+            tables = _tables(
+                acts, source, whole=whole, jacobian=jacobian, derivative=derivative, advance=advance
+            )
+            io.write_output(
+                tables,
+                fmt=fmt,
+                output=output,
+                precision=precision,
+                rows=None if whole else source.rows,
+            )
+
+
+def _rows_are_independent(acts: Sequence[Activated], ndim: int) -> bool:
+    """Whether blocks of rows (x's first axis) can be evaluated apart: true for elementwise
+    functions, and for axis-wise ones working along an axis other than the first; false when a
+    parameter array (a per-channel PReLU slope) broadcasts along the first axis."""
+    for act in acts:
+        arrays = [v for v in act.params.values() if isinstance(v, np.ndarray)]
+        if any(a.ndim >= max(ndim, 1) for a in arrays):
+            return False
+        if not act.spec.axiswise:
+            continue
+        axis = act.params.get("axis", -1)
+        if ndim < 2 or not isinstance(axis, int) or not -ndim <= axis < ndim or axis % ndim == 0:
+            return False
+    return True
+
+
+def _tables(
+    acts: Sequence[Activated],
+    source: io.InputSource,
+    *,
+    whole: bool,
+    jacobian: bool,
+    derivative: bool,
+    advance: Callable[[int], None],
+) -> Iterator[io.OutputTable]:
+    for data in source.chunks(whole=whole):
+        if jacobian:
+            yield _jacobian_table(acts[0], data)
+        else:
+            yield _value_table(acts, data, derivative=derivative)
+        advance(data.done)
+
+
+@contextlib.contextmanager
+def _progress(
+    source: io.InputSource, *, fmt: str | None, output: str, quiet: bool
+) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for long runs on a terminal (see ``io.progress_wanted``); yields
+    the function that moves it to a chunk's ``done``."""
+    to_stdout = output in (None, "-")
+    chosen = io.output_format_for(fmt, output, stdout_is_tty=to_stdout and io.is_tty(sys.stdout))
+    seconds = source.estimated_seconds(text_output=chosen != "npy")
+    if source.total is None or not io.progress_wanted(
+        quiet=quiet, stream=sys.stderr, seconds=seconds
+    ):
+        yield lambda done: None
+        return
+    from actcli.table import progress_bar
+
+    color = io.color_wanted(sys.stderr)
+    label = f"actcli eval: {os.path.basename(source.source)}"
+    with progress_bar(source.total, label, sys.stderr, color=color) as advance:
+        yield advance
 
 
 def _evaluate(acts: Sequence[Activated], x: np.ndarray, *, derivative: bool) -> list[Any]:
-    """(label, array) per result column group: the core is called once on the whole array."""
+    """(label, array) per result column group: the core is called once per chunk of rows."""
     results = []
     for act in acts:
         results.append((act.label, actcli.get(act.spec.name)(x, **act.params)))

@@ -1,8 +1,10 @@
-"""``actcli list``: every activation, generated from the registry."""
+"""``actcli list``: every activation, generated from the registry (``--properties``: with the
+properties ``actcli.properties`` computes from each one's kernels)."""
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from typing import Any
 
@@ -46,30 +48,95 @@ def spec_record(spec: Spec) -> dict[str, Any]:
     }
 
 
+# list --properties: (column, key of actcli.properties.properties, how a value is shown)
+PROPERTY_COLUMNS = (
+    ("range", "range_text"),
+    ("monotone", "monotonicity"),
+    ("f(0)", "f0"),
+    ("f'(0)", "fprime0"),
+    ("continuity", "continuity"),
+    ("kinks", "kinks"),
+    ("symmetry", "symmetry"),
+    ("self-norm.", "self_normalizing"),
+)
+
+
+def _cell(value: Any) -> str:
+    """A property as a table cell: numbers short, tuples space-separated, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, tuple):
+        return " ".join(_cell(v) for v in value)
+    return str(value)
+
+
+def _short_note(note: str) -> str:
+    """Why a row has no properties: "axis-wise" or "needs threshold, default_value"."""
+    if note.startswith("axis-wise"):
+        return "axis-wise"
+    marker = "required parameters "
+    return "needs " + note.split(marker, 1)[1] if marker in note else note
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no inf or NaN
+    if isinstance(value, (tuple, list)):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _properties(specs: list[Spec]) -> list[dict[str, Any]]:
+    from actcli.properties import properties  # lazy: start-up time
+
+    return [properties(s) for s in specs]
+
+
 @click.command("list", short_help="List every activation.")
 @click.option("--names", "names_only", is_flag=True, help="Only the names, one per line.")
+@click.option(
+    "--properties",
+    "with_properties",
+    is_flag=True,
+    help="Add computed properties: range ([ ] attained, ( ) approached), monotonicity, f(0), "
+    "f'(0), continuity class, kinks, symmetry, self-normalizing (defaults of each function).",
+)
 @output_options(LIST_FORMATS)
-def list_cmd(names_only: bool, fmt: str | None, output: str) -> None:
+def list_cmd(names_only: bool, with_properties: bool, fmt: str | None, output: str) -> None:
     """List every activation: name, aliases, parameters with defaults, formula.
 
     \b
     Examples:
       actcli list
       actcli list --names
+      actcli list --properties
       actcli list --format json
     """
     specs = list(REGISTRY.specs.values())
     if names_only:
         if fmt is not None:
             raise click.UsageError("give --names or --format, not both")
+        if with_properties:
+            raise click.UsageError("give --names or --properties, not both")
         with io.atomic_output(output, binary=False) as stream:
             stream.writelines(f"{s.name}\n" for s in specs)
         return
     chosen = io.output_format_for(fmt, output, stdout_is_tty=_stdout_is_tty(output))
     if chosen == "npy":
         raise click.UsageError("list writes text: table, csv, tsv, json or jsonl")
+    props = _properties(specs) if with_properties else None
     if chosen in ("json", "jsonl"):
-        records = [json.dumps(spec_record(s), ensure_ascii=False) for s in specs]
+        records = [
+            json.dumps(
+                {**spec_record(s), **({"properties": _json_record(props[i])} if props else {})},
+                ensure_ascii=False,
+            )
+            for i, s in enumerate(specs)
+        ]
         with io.atomic_output(output, binary=False) as stream:
             if chosen == "jsonl":
                 stream.writelines(r + "\n" for r in records)
@@ -78,9 +145,22 @@ def list_cmd(names_only: bool, fmt: str | None, output: str) -> None:
         return
     names = ["name", "aliases", "parameters", "formula"]
     rows = [[s.name, " ".join(s.aliases), params_text(s), s.formula] for s in specs]
+    if props is not None:
+        # The property columns follow the name; formulas and aliases stay at the end.
+        names = ["name", *(c for c, _ in PROPERTY_COLUMNS), "note", *names[1:]]
+        rows = [
+            [r[0], *(_cell(p[k]) for _, k in PROPERTY_COLUMNS), p["note"], *r[1:]]
+            for r, p in zip(rows, props, strict=True)
+        ]
     if chosen == "table":
         from actcli.table import render_records
 
+        if props is not None:
+            # A terminal cannot hold properties and formulas side by side (csv and json have
+            # both): name, properties and a short note.
+            keep = len(PROPERTY_COLUMNS) + 1
+            names = [*names[:keep], "note"]
+            rows = [[*r[:keep], _short_note(p["note"])] for r, p in zip(rows, props, strict=True)]
         to_tty = _stdout_is_tty(output)
         with io.atomic_output(output, binary=False) as stream:
             render_records(
@@ -89,11 +169,15 @@ def list_cmd(names_only: bool, fmt: str | None, output: str) -> None:
                 stream,
                 color=to_tty and io.color_wanted(stream),
                 width=None if to_tty else 200,
-                wrap=("aliases", "parameters", "formula"),
+                wrap=("aliases", "parameters", "formula", "symmetry", "note"),
             )
         return
     columns = [io.Column(n, [r[j] for r in rows]) for j, n in enumerate(names)]
     io.write_output(io.OutputTable(columns), fmt=chosen, output=output)
+
+
+def _json_record(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: _json_value(v) for k, v in props.items() if k != "name"}
 
 
 def _stdout_is_tty(output: str) -> bool:

@@ -16,7 +16,7 @@ import actcli
 from actcli import plot, termplot
 from actcli.errors import UsageError
 
-from .common import activation_command, parse_activations, split_tokens
+from .common import activation_command, like_option, parse_activations, split_tokens
 
 # Beyond this a curve gains nothing visible and memory grows; --points 10**9 is a typo.
 MAX_POINTS = 1_000_000
@@ -111,6 +111,7 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
     metavar="ROWS",
     help="--term: height in rows. Default: from the width.",
 )
+@like_option
 def plot_cmd(
     activations: tuple[str, ...],
     activation_params: dict[str, str],
@@ -130,6 +131,7 @@ def plot_cmd(
     term: bool,
     width: int | None,
     height: int | None,
+    like: str | None,
 ) -> None:
     """Plot activation functions and their derivatives.
 
@@ -145,6 +147,7 @@ def plot_cmd(
       actcli plot elu:alpha=0.5 elu:alpha=2 -o elu.svg
       actcli plot relu6 --layout panels --xlim -2 8 -o relu6.pdf
       actcli plot sigmoid tanh --term
+      actcli plot gelu --like jax --term
       actcli plot --all -o gallery.png
     """
     plot.check_range("--xlim", xlim)
@@ -165,8 +168,10 @@ def plot_cmd(
         },
     )
     if all_:
-        if names or activation_params:
-            raise UsageError("--all plots every activation: give no names or parameters with it")
+        if names or activation_params or like:
+            raise UsageError(
+                "--all plots every activation: give no names, parameters or --like with it"
+            )
         _gallery(
             derivative=derivative,
             points=points,
@@ -188,7 +193,7 @@ def plot_cmd(
         )
     if output is not None:
         plot.check_output(output)  # fail before computing anything
-    activated = parse_activations(names, activation_params)
+    activated = parse_activations(names, activation_params, like=like)
     curves = plot.curves([(a.spec, a.params) for a in activated], xlim=xlim, points=points)
     if term:
         heading = _term_heading(curves, title, formula, derivative)

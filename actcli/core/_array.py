@@ -3,13 +3,19 @@
 A kernel is written once, for a 1-D float64 array and scalar (or broadcast) parameters.
 ``elementwise`` turns it into the public function: the input's float dtype is kept (float16 and
 float32 are computed in float64 and rounded once), ints and lists become float64, and the array
-is walked in cache-sized chunks so temporaries stay small whatever the input size.
+is walked in cache-sized chunks so temporaries stay small whatever the input size. Large arrays
+are shared out among threads (``threads``, ``set_threads``); a chunk's bits never depend on the
+chunking, the blocking or the thread count (tests/test_chunks.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
-from collections.abc import Callable
+import os
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -19,10 +25,139 @@ from ..errors import UsageError
 
 FloatArray = NDArray[np.floating]
 
-# 64K elements: a few float64 temporaries of this size stay in L2 cache.
-CHUNK = 1 << 16
+# 32K elements (256 KB of float64): a kernel's temporaries stay in L2/L3 cache and are recycled
+# by malloc (see _tune_malloc); much smaller chunks spend their time in Python overhead (a few
+# microseconds per ufunc call).
+CHUNK = 1 << 15
 
 _KEPT = (np.float16, np.float32, np.float64)
+
+# threads --------------------------------------------------------------------------------------
+# Chunks are independent, so an array of at least PARALLEL_MIN elements is shared out among
+# threads (NumPy releases the GIL inside each ufunc); every chunk is computed exactly as on one
+# thread, so the bits do not depend on the thread count.
+
+# Threads take BLOCK elements at a time; a native fast path sees a whole block (it allocates
+# nothing, so a large block only saves Python overhead), a kernel CHUNK elements at a time.
+BLOCK = 8 * CHUNK
+PARALLEL_MIN = 2 * BLOCK  # below, starting threads costs more than it saves
+
+_default_threads: int | None = None  # None: every core this process may use
+_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "actcli_threads", default=None
+)
+_local = threading.local()  # .in_worker: a call made inside a worker runs inline (no deadlock)
+_pool: Any = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _check_threads(n: Any) -> int | None:
+    if n is None:
+        return None
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise UsageError(f"threads must be a whole number >= 1 (or None: every core), got {n!r}")
+    return int(n)
+
+
+def set_threads(n: int | None) -> None:
+    """Sets how many threads large arrays use from now on (None: every core, the default)."""
+    global _default_threads
+    _default_threads = _check_threads(n)
+
+
+def get_threads() -> int:
+    """The number of threads the next call on a large array will use."""
+    n = _override.get()
+    if n is None:
+        n = _default_threads
+    return n if n is not None else _cores()
+
+
+@contextlib.contextmanager
+def threads(n: int | None) -> Iterator[None]:
+    """Uses ``n`` threads inside the ``with`` block, in this thread (or task) only:
+    ``with threads(1): y = f(x)``. None: the default set by ``set_threads``."""
+    token = _override.set(_check_threads(n))
+    try:
+        yield
+    finally:
+        _override.reset(token)
+
+
+def _executor(workers: int) -> Any:
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < workers:
+            from concurrent.futures import ThreadPoolExecutor  # lazy: start-up time
+
+            old, _pool, _pool_size = _pool, ThreadPoolExecutor(workers, "actcli"), workers
+            if old is not None:
+                old.shutdown(wait=False)
+        return _pool
+
+
+_malloc_tuned = False
+
+
+def _tune_malloc() -> None:
+    """Frees one 16 MB mapped block, once. glibc returns heap memory to the system as soon as
+    128 KB are free at its top, so every chunk's temporaries were mapped and page-faulted
+    afresh (150,000 page faults for mish on 10M float32, four times the compute); freeing a
+    mapped block raises both thresholds to its size (glibc's dynamic mmap threshold, see
+    mallopt(3)), as any NumPy program that frees a large array does. Elsewhere: no effect."""
+    global _malloc_tuned
+    if not _malloc_tuned:
+        _malloc_tuned = True
+        np.empty(1 << 24, np.uint8)  # allocated (mapped, never touched) and freed at once
+
+
+def run_chunks(count: int, size: int, work: Callable[[Iterator[int]], None]) -> None:
+    """Calls ``work(indices)`` on one or more threads that share one iterator over
+    ``range(count)``, so each chunk index is taken exactly once; ``size`` (elements) decides
+    whether threads are worth starting. The first error is raised after every thread stops."""
+    if count > 1:
+        _tune_malloc()
+    n = 1 if size < PARALLEL_MIN or getattr(_local, "in_worker", False) else get_threads()
+    n = min(n, count)
+    indices = iter(range(count))  # next() on a range iterator is atomic under the GIL
+    if n <= 1:
+        work(indices)
+        return
+    errors: list[BaseException] = []
+
+    def guarded() -> None:
+        def live() -> Iterator[int]:
+            for i in indices:
+                if errors:
+                    return
+                yield i
+
+        try:
+            work(live())
+        except BaseException as exc:  # re-raised below, in the calling thread
+            errors.append(exc)
+
+    def worker() -> None:
+        _local.in_worker = True
+        try:
+            guarded()
+        finally:
+            _local.in_worker = False
+
+    futures = [_executor(n - 1).submit(worker) for _ in range(n - 1)]
+    guarded()
+    for future in futures:
+        future.result()
+    if errors:
+        raise errors[0]
 
 
 def as_float(x: ArrayLike) -> tuple[np.ndarray, np.dtype]:
@@ -45,11 +180,54 @@ def _result(out: np.ndarray) -> Any:
     return out[()] if out.ndim == 0 else out
 
 
-def elementwise(kernel: Callable[..., np.ndarray]) -> Callable[..., Any]:
+# dtypes a native fast path may work in directly (NumPy's float16 max/min differ on signed zeros).
+NATIVE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def above(x: np.ndarray, threshold: float) -> np.ndarray:
+    """x > threshold with the answer float64 would give: in x's dtype when the threshold is
+    exactly representable there, else in float64 (a Python float would be rounded to float32)."""
+    native = x.dtype.type(threshold)
+    if native == threshold:
+        return np.greater(x, native)
+    return np.greater(x, np.float64(threshold))
+
+
+def fix_nan(x: np.ndarray, out: np.ndarray) -> None:
+    """NaN in, NaN out, with its payload: out[i] = x[i] wherever x[i] is NaN, through float64
+    (so a float32 signalling NaN comes back quiet, exactly as from the float64 kernels)."""
+    nan = np.isnan(x)
+    if nan.size and nan[nan.argmax()]:  # argmax: the first True, found faster than any()
+        out[nan] = x[nan].astype(np.float64)
+
+
+def _sliced(
+    params: dict[str, Any], arrays: dict[str, np.ndarray], start: int, stop: int
+) -> dict[str, Any]:
+    if not arrays:
+        return params
+    return {**params, **{k: v[start:stop] for k, v in arrays.items()}}
+
+
+def elementwise(
+    kernel: Callable[..., np.ndarray] | None = None,
+    *,
+    native: Callable[..., bool] | None = None,
+    chunk: int | None = None,
+) -> Any:
     """Wraps a float64 1-D kernel into a dtype-preserving, chunked function ``f(x, **params)``.
 
     Array-valued parameters (a per-channel PReLU slope) are broadcast against x and chunked with it.
+    Kernels must not write into x: a float64 chunk is a view of the caller's array.
+
+    ``native(x, out, **params) -> bool``, optional, is tried first on each block in the input's
+    own dtype: it fills ``out`` and returns True where it can give the kernel's exact bits
+    faster (a relu in float32 needs no float64), else returns False and the kernel runs.
+    ``chunk``: elements per kernel call, for kernels with much Python overhead per call (a
+    multiple of CHUNK that divides BLOCK). Used as ``@elementwise`` or ``@elementwise(...)``.
     """
+    if kernel is None:
+        return functools.partial(elementwise, native=native, chunk=chunk)
 
     @functools.wraps(kernel)
     def run(x: ArrayLike, **params: Any) -> Any:
@@ -64,22 +242,39 @@ def elementwise(kernel: Callable[..., np.ndarray]) -> Callable[..., Any]:
             arrays = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in arrays.items()}
         flat = arr.reshape(-1)
         out = np.empty(flat.shape, dtype)
-        for start in range(0, flat.size, CHUNK):
-            stop = start + CHUNK
-            chunk = flat[start:stop].astype(np.float64)
-            kw = {**params, **{k: v[start:stop] for k, v in arrays.items()}}
+        size = flat.size
+        step = chunk or CHUNK
+
+        def work(indices: Iterator[int]) -> None:
+            buf = None  # this thread's float64 copy of a float16/32 chunk
             # Kernels select the right lane after computing every branch on clamped input;
-            # a discarded lane may still overflow, so warnings are silenced for this one call.
+            # a discarded lane may still overflow, so warnings are silenced for these calls.
             # ... and a float64 result may overflow the output dtype (inf is the right answer).
             with np.errstate(all="ignore"):
-                y = kernel(chunk, **kw)
-                nan = np.isnan(chunk)
-                if nan.any():  # NaN in, NaN out (with its payload), whatever branch a kernel took
-                    y[nan] = chunk[nan]
-                out[start:stop] = y
+                for i in indices:
+                    first = i * BLOCK
+                    last = min(first + BLOCK, size)
+                    if native is not None:
+                        kw = _sliced(params, arrays, first, last)
+                        if native(flat[first:last], out[first:last], **kw):
+                            continue
+                    for start in range(first, last, step):
+                        stop = min(start + step, last)
+                        x64 = flat[start:stop]
+                        if x64.dtype != np.float64:
+                            if buf is None:
+                                buf = np.empty(min(step, size))
+                            np.copyto(buf[: stop - start], x64)
+                            x64 = buf[: stop - start]
+                        out[start:stop] = kernel(x64, **_sliced(params, arrays, start, stop))
+                    # NaN in, NaN out (with its payload), whatever branch a kernel took.
+                    fix_nan(flat[first:last], out[first:last])
+
+        run_chunks(-(-size // BLOCK), size, work)
         return _result(out.reshape(arr.shape))
 
     run.kernel = kernel  # type: ignore[attr-defined]
+    run.native = native  # type: ignore[attr-defined]
     return run
 
 
@@ -88,7 +283,8 @@ def rowwise(kernel: Callable[..., Any], *, outputs: str = "same") -> Callable[..
 
     ``outputs``: "same" (rows keep their length n), "half" (n / 2, glu), "matrix" (an n x n
     Jacobian per row) or "half_matrix" (n / 2 x n). Rows are processed in blocks of about CHUNK
-    elements; extra array arguments (a JVP's vector) are moved and blocked with x.
+    output elements, on several threads for large inputs; extra array arguments (a JVP's vector)
+    are moved and blocked with x.
     """
 
     @functools.wraps(kernel)
@@ -108,12 +304,20 @@ def rowwise(kernel: Callable[..., Any], *, outputs: str = "same") -> Callable[..
         is_matrix = outputs.endswith("matrix")
         tail = (m, n) if is_matrix else (m,)
         out = np.empty((rows.shape[0], *tail), dtype)
-        block = max(1, CHUNK // max(n, 1))
-        for start in range(0, rows.shape[0], block):
-            stop = start + block
-            chunk = rows[start:stop].astype(np.float64)
+        # Rows are independent, so blocks (and threads) never change a row's bits.
+        block = max(1, CHUNK // max(n * (m if is_matrix else 1), 1))
+        count = -(-rows.shape[0] // block)
+
+        def work(indices: Iterator[int]) -> None:
             with np.errstate(all="ignore"):  # as in elementwise: discarded lanes may overflow
-                out[start:stop] = kernel(chunk, *(a[start:stop] for a in extra), **params)
+                for i in indices:
+                    start, stop = i * block, (i + 1) * block
+                    # C order whatever the axis: a reduction along rows of another layout may
+                    # sum in another order, so a row's bits would depend on its neighbours.
+                    chunk = np.ascontiguousarray(rows[start:stop], dtype=np.float64)
+                    out[start:stop] = kernel(chunk, *(a[start:stop] for a in extra), **params)
+
+        run_chunks(count, rows.size * (m if is_matrix else 1), work)
         out = out.reshape(*moved.shape[:-1], *tail)
         if not is_matrix:
             out = np.moveaxis(out, -1, axis)

@@ -10,30 +10,35 @@ import numpy as np
 from ..errors import UsageError
 from ..registry import Param, Spec
 from ._array import rowwise
-from ._stable import mul_exp, sigmoid, sigmoid_prime, two_prod, two_sum
+from ._stable import mul_exp, sigmoid, two_prod, two_sum
 
 _AXIS = Param("axis", -1, "int", help="the axis along which the vectors lie")
 
 
 def _shifted(x):
-    """(zh, zl, rest, special) for the rows of x.
+    """(zh, zl, rest, special, exp_zh, one_zl) for the rows of x.
 
     z = x - max(x) as a double-double (the rounding of x - max would be amplified by exp),
     rest = sum of exp(z) over every entry but one maximum (so 1 + rest = sum exp(z) with rest
-    kept to full relative precision), special = rows with +inf, NaN or only -inf.
+    kept to full relative precision), special = rows with +inf, NaN or only -inf; exp(zh) and
+    1 + zl are passed on so that softmax need not compute them again.
     """
     m = np.max(x, axis=1, keepdims=True)
     finite_max = np.isfinite(m)
     ms = np.where(finite_max, m, 0.0)
     zh, zl = two_sum(x, -ms)
-    zl = np.where(np.isfinite(zl), zl, 0.0)
-    e = np.exp(zh) * (1.0 + zl)
+    bad = ~np.isfinite(zl)
+    if bad.any():
+        zl[bad] = 0.0
+    exp_zh = np.exp(zh)
+    one_zl = 1.0 + zl
+    e = exp_zh * one_zl
     top = np.argmax(x, axis=1)
     rows = np.arange(x.shape[0])
     e[rows, top] = 0.0
     rest = np.sum(e, axis=1, keepdims=True)
     special = ~finite_max[:, 0]
-    return zh, zl, rest, special
+    return zh, zl, rest, special, exp_zh, one_zl
 
 
 def _special_softmax(x):
@@ -45,17 +50,24 @@ def _special_softmax(x):
     return np.where(np.any(np.isnan(x), axis=1, keepdims=True), np.nan, out)
 
 
-def _softmax(x):
-    zh, zl, rest, special = _shifted(x)
-    s = mul_exp(np.broadcast_to(1.0 / (1.0 + rest), x.shape).copy(), zh, zl)
+def _softmax(x, shifted=None):
+    """mul_exp(1 / (1 + rest), zh, zl), written out to reuse exp(zh) and 1 + zl: the same
+    products, and mul_exp itself where zh < -700 (its deep tail)."""
+    zh, zl, rest, special, exp_zh, one_zl = shifted or _shifted(x)
+    a = 1.0 / (1.0 + rest)
+    s = one_zl * a
+    s *= exp_zh
+    deep = zh < -700.0
+    if deep.any():
+        s[deep] = mul_exp(np.broadcast_to(a, x.shape)[deep], zh[deep], zl[deep])
     if np.any(special):
         s[special] = _special_softmax(x[special])
     return s
 
 
-def _log_softmax(x):
+def _log_softmax(x, shifted=None):
     """z - log(1 + rest): log1p keeps the top entry's tiny negative value exact."""
-    zh, zl, rest, special = _shifted(x)
+    zh, zl, rest, special, _, _ = shifted or _shifted(x)
     out = (zh - np.log1p(rest)) + zl
     if np.any(special):
         sp = _special_softmax(x[special])
@@ -69,7 +81,8 @@ def softmax_kernel(x):
 
 def softmax_prime_kernel(x):
     """s (1 - s) with 1 - s = -expm1(log_softmax) (no cancellation when s is near 1)."""
-    return _softmax(x) * -np.expm1(_log_softmax(x))
+    shifted = _shifted(x)
+    return _softmax(x, shifted) * -np.expm1(_log_softmax(x, shifted))
 
 
 def _with_diagonal(off, diag):
@@ -119,9 +132,20 @@ def glu_kernel(x):
     """a * sigmoid(b); for b < 0 as a * exp(b) / (1 + exp(b)) without a subnormal product."""
     a, b = _halves(x)
     bc = np.maximum(b, -800.0)
-    r = 1.0 / (1.0 + np.exp(-np.abs(bc)))
-    neg = mul_exp(a * r, bc)
-    return np.where(b >= 0, a * r, np.where(np.isneginf(b) & np.isfinite(a), 0.0 * a, neg))
+    e = np.exp(-np.abs(bc))
+    r = 1.0 / (1.0 + e)
+    # a r for b >= 0; below, mul_exp(a r, bc) = (a r) e (exp(bc) is e there): a r times
+    # max(e, [b >= 0]), no branch per lane; then mul_exp's deep tail and b = -inf by index.
+    y = a * r
+    deep = bc < -700.0
+    tail = mul_exp(y[deep], bc[deep]) if deep.any() else None
+    np.maximum(e, b >= 0, out=e)
+    y *= e
+    if tail is not None:
+        y[deep] = tail
+        zero = np.isneginf(b) & np.isfinite(a)
+        y[zero] = 0.0 * a[zero]
+    return y
 
 
 def glu_prime_kernel(x):
@@ -130,19 +154,28 @@ def glu_prime_kernel(x):
     return sigmoid(b)
 
 
+def _a_sigmoid_prime(a, b):
+    """a * sigmoid'(b) = a * e / (1 + e)^2, e = exp(-|b|), without a subnormal intermediate
+    (sigmoid'(-745) alone is subnormal and has lost bits before the product with a)."""
+    bc = np.minimum(np.abs(b), 800.0)  # beyond, the product is 0 (and inf * 0 stays out)
+    e = np.exp(-bc)
+    out = mul_exp(a / ((1.0 + e) * (1.0 + e)), -bc)
+    return np.where(np.isinf(b) & np.isfinite(a), 0.0 * a, out)
+
+
 def glu_jacobian_kernel(x):
     a, b = _halves(x)
     m = a.shape[1]
     eye = np.eye(m)
     left = sigmoid(b)[:, :, None] * eye
-    right = (a * sigmoid_prime(b))[:, :, None] * eye
+    right = _a_sigmoid_prime(a, b)[:, :, None] * eye
     return np.concatenate([left, right], axis=2)
 
 
 def glu_jvp_kernel(x, v):
     a, b = _halves(x)
     va, vb = _halves(v)
-    return sigmoid(b) * va + a * sigmoid_prime(b) * vb
+    return sigmoid(b) * va + _a_sigmoid_prime(a, b) * vb
 
 
 # sparsemax -------------------------------------------------------------------------------------

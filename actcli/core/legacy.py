@@ -10,7 +10,7 @@ import numpy as np
 
 from ..registry import Param, Spec
 from . import axiswise, rectifiers
-from ._array import elementwise
+from ._array import NATIVE_DTYPES, above, elementwise, fix_nan
 
 
 @elementwise
@@ -21,10 +21,20 @@ def hard_sigmoid_keras2(x):
 
 @elementwise
 def hard_sigmoid_keras2_prime(x):
-    return np.where((x > -2.5) & (x < 2.5), 0.2, 0.0)
+    return np.multiply((x > -2.5) & (x < 2.5), 0.2, dtype=np.float64)  # where(..., 0.2, 0.0)
 
 
-@elementwise
+def _prelu_native(x, out, alpha=0.0):
+    """For slopes in (0, 1]: max(x, alpha * x), as rectifiers._leaky_relu_native explains."""
+    if x.dtype not in NATIVE_DTYPES or not np.all((0.0 < alpha) & (alpha <= 1.0)):
+        return False
+    np.multiply(x, np.asarray(alpha, dtype=np.float64), out=out)  # never a float32 product
+    np.maximum(x, out, out=out)
+    fix_nan(x, out)
+    return True
+
+
+@elementwise(native=_prelu_native)
 def prelu(x, alpha=0.0):
     """x for x >= 0, alpha * x below; alpha may be per channel (broadcast over the last axis)."""
     below = np.where(alpha == 0.0, 0.0, alpha * x)
@@ -36,7 +46,19 @@ def prelu_prime(x, alpha=0.0):
     return np.where(x > 0, 1.0, alpha)
 
 
-@elementwise
+def _thresholded_relu_native(x, out, theta=1.0):
+    """x * [x > theta] gives x or a zero with the sign of x, except inf * 0 = NaN: those lanes
+    (and NaN inputs) are fixed afterwards."""
+    if x.dtype not in NATIVE_DTYPES:
+        return False
+    np.multiply(x, above(x, theta), out=out)
+    nan = np.isnan(out)
+    if nan.any():
+        out[nan] = np.where(np.isnan(x[nan]), x[nan].astype(np.float64), np.copysign(0.0, x[nan]))
+    return True
+
+
+@elementwise(native=_thresholded_relu_native)
 def thresholded_relu(x, theta=1.0):
     """x for x > theta, else a zero with the sign of x (tf.keras computes x * (x > theta))."""
     return np.where(x > theta, x, np.copysign(0.0, x))
@@ -44,7 +66,7 @@ def thresholded_relu(x, theta=1.0):
 
 @elementwise
 def thresholded_relu_prime(x, theta=1.0):
-    return np.where(x > theta, 1.0, 0.0)
+    return np.multiply(x > theta, 1.0, dtype=np.float64)  # where(x > theta, 1.0, 0.0)
 
 
 _RELU = rectifiers.SPECS[0]

@@ -11,16 +11,30 @@ import math
 import numpy as np
 
 from ..registry import Param, Spec
-from ._array import elementwise
+from ._array import NATIVE_DTYPES, above, elementwise, fix_nan
 from ._stable import two_prod
 
 _KINK_RULE = "at a kink, the derivative of the flat (or saturated/negative) side"
 
 
+def _indicator(condition, value=1.0):
+    """np.where(condition, value, 0.0) as a product with the booleans (exact), without a branch."""
+    return np.multiply(condition, value, dtype=np.float64)
+
+
 # relu ------------------------------------------------------------------------------------------
 
 
-@elementwise
+def _relu_native(x, out, negative_slope=0.0, max_value=None, threshold=0.0):
+    """max(x, 0) in the input's own dtype (exact: float32 needs no float64 round trip)."""
+    if x.dtype not in NATIVE_DTYPES or (negative_slope, max_value, threshold) != (0.0, None, 0.0):
+        return False
+    np.maximum(x, 0.0, out=out)
+    fix_nan(x, out)
+    return True
+
+
+@elementwise(native=_relu_native)
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Keras 3 relu with its three parameters (see the spec for the exact rule)."""
     if threshold == 0.0 and max_value is None and negative_slope == 0.0:
@@ -31,6 +45,10 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
         below = np.copysign(0.0, x) if threshold != 0.0 else np.zeros_like(x)
     else:
         below = negative_slope * (x - threshold)
+        over = np.isinf(below) & np.isfinite(x)
+        if over.any():  # x - threshold overflowed although slope * (x - threshold) may not
+            xo = x[over]
+            below[over] = 2.0 * (negative_slope * (0.5 * xo - 0.5 * threshold))
     return np.where(x > threshold, above, below)
 
 
@@ -52,7 +70,19 @@ def _relu_kinks(p):
     return tuple(points)
 
 
-@elementwise
+def _leaky_relu_native(x, out, negative_slope=0.2):
+    """For 0 < slope <= 1: max(x, slope * x), the product in float64 rounded once to the output
+    dtype. The same bits as the kernel: slope * x >= x below 0 and <= x above (rounding is
+    monotone), so max picks the kernel's branch, -0.0 included."""
+    if x.dtype not in NATIVE_DTYPES or not 0.0 < negative_slope <= 1.0:
+        return False
+    np.multiply(x, np.float64(negative_slope), out=out)  # np.float64: never a float32 product
+    np.maximum(x, out, out=out)
+    fix_nan(x, out)
+    return True
+
+
+@elementwise(native=_leaky_relu_native)
 def leaky_relu(x, negative_slope=0.2):
     """x for x >= 0, negative_slope * x below (branch on the sign: max(x, a x) fails for a > 1)."""
     below = negative_slope * x if negative_slope != 0.0 else np.zeros_like(x)
@@ -64,24 +94,45 @@ def leaky_relu_prime(x, negative_slope=0.2):
     return np.where(x > 0, 1.0, negative_slope)
 
 
-@elementwise
+def _relu6_native(x, out):
+    if x.dtype not in NATIVE_DTYPES:
+        return False
+    np.maximum(x, 0.0, out=out)
+    np.minimum(out, 6.0, out=out)
+    fix_nan(x, out)
+    return True
+
+
+@elementwise(native=_relu6_native)
 def relu6(x):
     return np.minimum(np.maximum(x, 0.0), 6.0)
 
 
 @elementwise
 def relu6_prime(x):
-    return np.where((x > 0) & (x < 6), 1.0, 0.0)
+    return _indicator((x > 0) & (x < 6))
 
 
-@elementwise
+def _threshold_native(x, out, threshold, default_value):
+    """x > threshold decided as in float64 (_array.above), default_value rounded once."""
+    if x.dtype not in NATIVE_DTYPES:
+        return False
+    if threshold == 0.0 and default_value == 0.0 and math.copysign(1.0, default_value) > 0:
+        np.maximum(x, 0.0, out=out)  # the same: max(x, 0) is +0.0 at x = -0.0 too
+    else:
+        np.copyto(out, np.where(above(x, threshold), x, out.dtype.type(default_value)))
+    fix_nan(x, out)
+    return True
+
+
+@elementwise(native=_threshold_native)
 def threshold(x, threshold, default_value):
     return np.where(x > threshold, x, default_value)
 
 
 @elementwise
 def threshold_prime(x, threshold, default_value):
-    return np.where(x > threshold, 1.0, 0.0)
+    return _indicator(x > threshold)
 
 
 # exponential linear units ----------------------------------------------------------------------
@@ -89,8 +140,9 @@ def threshold_prime(x, threshold, default_value):
 
 def _nonpositive(x):
     """x where x <= 0, else 0: the argument for the negative branch (keeps the sign of -0.0,
-    which np.minimum(x, 0) may not)."""
-    return np.where(x > 0, 0.0, x)
+    which np.minimum(x, 0) may not). As x * [x <= 0], no branch per lane; +inf gives NaN there,
+    a lane every caller replaces by its x > 0 branch."""
+    return np.multiply(x, x <= 0)
 
 
 # SELU constants from Klambauer et al. (2017), as printed in the Keras documentation.
@@ -142,8 +194,7 @@ def celu(x, alpha=1.0):
 @elementwise
 def celu_prime(x, alpha=1.0):
     """exp(x / alpha) below 0, with the rounding of x / alpha undone (it is amplified by |x/alpha|)."""
-    xn = np.maximum(np.minimum(x, 0.0), -1e300)
-    q, r = _div_exact(xn, alpha)
+    q, r = _div_exact(np.minimum(x, 0.0), alpha)
     return np.where(x > 0, 1.0, np.exp(q) * (1.0 + r))
 
 
@@ -158,7 +209,7 @@ def hard_sigmoid(x):
 
 @elementwise
 def hard_sigmoid_prime(x):
-    return np.where((x > -3) & (x < 3), 1.0 / 6.0, 0.0)
+    return _indicator((x > -3) & (x < 3), 1.0 / 6.0)
 
 
 @elementwise
@@ -173,34 +224,51 @@ def hard_silu_prime(x):
     return np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, mid))
 
 
-@elementwise
+def _hard_tanh_native(x, out):
+    if x.dtype not in NATIVE_DTYPES:
+        return False
+    np.clip(x, -1.0, 1.0, out=out)
+    fix_nan(x, out)
+    return True
+
+
+@elementwise(native=_hard_tanh_native)
 def hard_tanh(x):
     return np.clip(x, -1.0, 1.0)
 
 
 @elementwise
 def hard_tanh_prime(x):
-    return np.where((x > -1) & (x < 1), 1.0, 0.0)
+    return _indicator((x > -1) & (x < 1))
 
 
 @elementwise
 def hard_shrink(x, threshold=0.5):
-    return np.where(np.abs(x) > threshold, x, 0.0)
+    if not math.isfinite(threshold):
+        return np.where(np.abs(x) > threshold, x, 0.0)
+    # x * [|x| > t] + 0.0: x, or a zero made +0.0 by the addition; no branch per lane.
+    y = np.multiply(x, np.abs(x) > threshold)
+    y += 0.0
+    return y
 
 
 @elementwise
 def hard_shrink_prime(x, threshold=0.5):
-    return np.where(np.abs(x) > threshold, 1.0, 0.0)
+    return _indicator(np.abs(x) > threshold)
 
 
 @elementwise
 def soft_shrink(x, threshold=0.5):
-    return np.where(x > threshold, x - threshold, np.where(x < -threshold, x + threshold, 0.0))
+    if not math.isfinite(threshold):
+        return np.where(x > threshold, x - threshold, np.where(x < -threshold, x + threshold, 0.0))
+    # The same subtractions without a branch: x - t above t, x - (-t) = x + t below -t, and
+    # x - x = +0.0 between.
+    return x - np.clip(x, -threshold, threshold)
 
 
 @elementwise
 def soft_shrink_prime(x, threshold=0.5):
-    return np.where(np.abs(x) > threshold, 1.0, 0.0)
+    return _indicator(np.abs(x) > threshold)
 
 
 @elementwise
@@ -223,10 +291,16 @@ def sparse_sigmoid(x):
 
 @elementwise
 def sparse_sigmoid_prime(x):
-    return np.where((x > -1) & (x < 1), 0.5, 0.0)
+    return _indicator((x > -1) & (x < 1), 0.5)
 
 
-@elementwise
+def _linear_native(x, out):
+    np.copyto(out, x)
+    fix_nan(x, out)
+    return True
+
+
+@elementwise(native=_linear_native)
 def linear(x):
     return x.copy()
 

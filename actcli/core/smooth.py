@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..registry import Param, Spec
-from ._array import elementwise
+from ._array import CHUNK, elementwise, fix_nan
 from ._stable import (
     _INV_SQRT_2PI,
     _SQRT1_2,
@@ -27,6 +27,16 @@ from ._stable import (
 )
 
 _INF = math.inf
+
+
+def _times_exp(a, z, exp_z):
+    """mul_exp(a, z) for z <= 0 given exp(z): a * exp(z), and mul_exp itself on the lanes
+    below -700 (its deep tail)."""
+    y = a * exp_z
+    deep = z < -700.0
+    if deep.any():
+        y[deep] = mul_exp(a[deep], z[deep])
+    return y
 
 
 @elementwise
@@ -60,14 +70,32 @@ def log_sigmoid_prime(x):
     return _sigmoid(-x)
 
 
-@elementwise
+def _ufunc_native(ufunc):
+    """A native path for a kernel that is one float64 ufunc: the ufunc itself with float64 as
+    its loop dtype, writing the rounded result straight into the output (no Python chunks)."""
+
+    def native(x, out):
+        ufunc(x, out=out, dtype=np.float64)
+        fix_nan(x, out)
+        return True
+
+    return native
+
+
+@elementwise(native=_ufunc_native(np.exp))
 def exponential(x):
     return np.exp(x)
 
 
 @elementwise
 def softsign(x):
-    return np.where(np.isinf(x), np.sign(x), x / (1.0 + np.abs(x)))
+    y = np.abs(x)
+    y += 1.0
+    np.divide(x, y, out=y)
+    inf = np.isinf(x)  # inf / inf: the limit, +-1, is written in afterwards
+    if inf[inf.argmax()]:
+        y[inf] = np.sign(x[inf])
+    return y
 
 
 @elementwise
@@ -77,7 +105,7 @@ def softsign_prime(x):
     return r * r
 
 
-@elementwise
+@elementwise(native=_ufunc_native(np.tanh))
 def tanh(x):
     return np.tanh(x)
 
@@ -95,9 +123,17 @@ def silu(x):
     """x * sigmoid(x): x / (1 + exp(-x)) above 0, x * e / (1 + e) below (e = exp(x))."""
     xc = np.clip(x, -800.0, 800.0)  # beyond, the result is x or -0; keeps inf * 0 out
     e = np.exp(-np.abs(xc))
-    pos = x / (1.0 + e)
-    neg = mul_exp(xc / (1.0 + e), xc)
-    return np.where(x >= 0, pos, neg)
+    d = 1.0 + e
+    # x / d above 0; below, mul_exp(xc / d, xc) = (xc / d) * e with xc = x (above -700, where
+    # mul_exp has no deep tail). So one quotient times max(e, [x >= 0]), as in sigmoid, then
+    # the deep lanes from mul_exp.
+    y = np.divide(x, d)
+    np.maximum(e, x >= 0, out=e)
+    y *= e
+    deep = xc < -700.0
+    if deep.any():
+        y[deep] = mul_exp(xc[deep] / d[deep], xc[deep])
+    return y
 
 
 @elementwise
@@ -107,7 +143,7 @@ def silu_prime(x):
     e = np.exp(-np.abs(xc))
     r = 1.0 / (1.0 + e)
     pos = r * (1.0 + xc * e * r)
-    neg = mul_exp(r * (1.0 + xc * r), xc)
+    neg = _times_exp(r * (1.0 + xc * r), xc, e)
     return np.where(x >= 0, pos, neg)
 
 
@@ -193,13 +229,16 @@ def gelu_prime(x, approximate=False):
 def mish(x):
     """x * tanh(softplus(x)) = x * n / (n + 2), n = e (e + 2), e = exp(x); for x > 0 the form
     1 - 2 e'^2 / (1 + 2 e' + 2 e'^2) with e' = exp(-x), so nothing overflows or cancels."""
-    xn = np.clip(x, -800.0, 0.0)
-    e = np.exp(xn)
-    n2 = e * (e + 2.0) + 2.0
-    neg = mul_exp(xn * (e + 2.0) / n2, xn)
-    ep = np.exp(-np.maximum(x, 0.0))
-    d = 1.0 + 2.0 * ep * (1.0 + ep)
-    pos = x * (1.0 - 2.0 * ep * ep / d)
+    # One exponential for both sides: exp(-|xc|) is e = exp(xn) below 0 (xc = xn there, -0.0
+    # kept by clip) and e' = exp(-x) above (exp(-800) and exp(-x) are both 0 beyond 800).
+    xc = np.clip(x, -800.0, 800.0)
+    e = np.exp(-np.abs(xc))
+    e2 = e + 2.0
+    n2 = e * e2 + 2.0
+    neg = _times_exp(xc * e2 / n2, xc, e)
+    two_e = 2.0 * e
+    d = 1.0 + two_e * (1.0 + e)
+    pos = x * (1.0 - two_e * e / d)
     return np.where(x > 0, pos, neg)
 
 
@@ -209,7 +248,7 @@ def mish_prime(x):
     xn = np.clip(x, -800.0, 0.0)
     e = np.exp(xn)
     n2 = e * (e + 2.0) + 2.0
-    neg = mul_exp((e + 2.0) / n2 + 4.0 * xn * (1.0 + e) / (n2 * n2), xn)
+    neg = _times_exp((e + 2.0) / n2 + 4.0 * xn * (1.0 + e) / (n2 * n2), xn, e)
     xp = np.clip(x, 0.0, 40.0)  # above 40 the second term is below 1e-33: the result is 1
     ep = np.exp(-xp)
     d = 1.0 + 2.0 * ep * (1.0 + ep)
@@ -306,22 +345,31 @@ _TANH_SHRINK_PIECES = (
 )
 
 
-@elementwise
+@elementwise(chunk=4 * CHUNK)  # the polynomial runs piece by piece on a subset: Python-bound
 def tanh_shrink(x):
     """x - tanh(x): a fitted polynomial below |x| = 1.5, where the subtraction cancels
     (x - tanh(x) is 0 at 1e-8 in floating point; the truth is 3.3e-25)."""
     out = x - np.tanh(x)
-    small = np.abs(x) < 1.5
-    if np.any(small):
-        xs = x[small]
+    small = np.flatnonzero(np.abs(x) < 1.5)  # indices: faster than boolean masks here
+    if small.size:
+        xs = x.take(small)
         t = xs * xs
         g = np.zeros_like(t)
         for lo, hi, centre, coeffs in _TANH_SHRINK_PIECES:
-            sel = (t >= lo) & (t < hi)
-            if np.any(sel):
-                g[sel] = np.polyval(coeffs, t[sel] - centre)
+            sel = np.flatnonzero((t >= lo) & (t < hi))
+            if sel.size:
+                g[sel] = _horner(coeffs, t.take(sel) - centre)
         out[small] = xs * (t * g)
     return out
+
+
+def _horner(coeffs, u):
+    """np.polyval(coeffs, u), the same operations in place."""
+    acc = np.zeros_like(u)
+    for c in coeffs:
+        acc *= u
+        acc += c
+    return acc
 
 
 @elementwise

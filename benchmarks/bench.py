@@ -1,0 +1,701 @@
+"""actcli speed benchmark: one run, medians and ratios (never a single absolute time).
+
+    python benchmarks/bench.py            # everything, about 3-4 minutes on 2 cores
+    python benchmarks/bench.py --quick    # 1M elements, small files: a smoke run
+    python benchmarks/bench.py --only sigmoid,gelu --sections core
+
+Sections: ``core`` (every elementwise function, float32 and float64, against the naive NumPy
+formula, the np.copyto floor and PyTorch CPU with one thread when torch is importable; actcli
+with one thread and with every core), ``axis`` (softmax-like rows), ``cli`` (start-up),
+``plot``, ``csv`` (end to end through ``actcli eval``) and ``stream`` (a 2 GB .npy through
+``actcli eval``, with its peak RSS). A part whose feature is missing is skipped with a note, so
+the script can be rerun as features land. Prints a Markdown report and writes it to
+docs/bench.md (included in README by scripts/gen_readme.py) unless ``--no-write``.
+
+Times are medians of ``--repeat`` interleaved runs, in ns per element (or ms per command);
+targets are judged on ratios measured in the same run, on the same arrays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import actcli  # noqa: E402
+from actcli.core import _array  # noqa: E402
+from actcli.registry import REGISTRY  # noqa: E402
+
+SQRT2 = math.sqrt(2.0)
+SQRT_2_PI = math.sqrt(2.0 / math.pi)
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+# Targets (issue 5).
+RELU_FAMILY = {
+    "relu",
+    "leaky_relu",
+    "relu6",
+    "threshold",
+    "hard_tanh",
+    "layers.ReLU",
+    "layers.LeakyReLU",
+    "layers.PReLU",
+    "layers.ThresholdedReLU",
+}
+EXPENSIVE = {
+    "sigmoid",
+    "softplus",
+    "log_sigmoid",
+    "silu",
+    "gelu",
+    "gelu(approximate)",
+    "mish",
+    "tanh_shrink",
+    "tanh",
+    "elu",
+    "selu",
+    "celu",
+    "layers.ELU",
+    "squareplus",
+    "exponential",
+}
+THREAD_TARGET = 1.7  # speed-up on 2 cores for the expensive functions
+COPY_TARGET = 2.0  # relu family: time / copy floor
+STARTUP_TARGET = 1.5
+PLOT_TARGET = 1.3
+CSV_TARGET = 0.5  # end-to-end throughput / floor throughput
+RSS_TARGET_MB = 300
+
+
+def _erf():
+    """scipy.special.erf for the naive exact-gelu baseline if SciPy is installed, else None."""
+    try:
+        from scipy.special import erf  # lazy: optional, only for the baseline
+    except ImportError:
+        return None
+    return erf
+
+
+def naive_formulas() -> dict[str, tuple[dict[str, Any], Callable[[np.ndarray], np.ndarray]]]:
+    """name -> (actcli parameters, the textbook NumPy formula with the same parameters)."""
+    erf = _erf()
+    if erf is not None:
+
+        def gelu(x):
+            return 0.5 * x * (1 + erf(x / SQRT2))
+    else:  # no SciPy: the tanh form is the cheapest textbook gelu in plain NumPy
+
+        def gelu(x):
+            return 0.5 * x * (1 + np.tanh(SQRT_2_PI * (x + 0.044715 * x**3)))
+
+    def gelu_tanh(x):
+        return 0.5 * x * (1 + np.tanh(SQRT_2_PI * (x + 0.044715 * x**3)))
+
+    def elu(x):
+        return np.where(x > 0, x, np.expm1(x))
+
+    return {
+        "sigmoid": ({}, lambda x: 1 / (1 + np.exp(-x))),
+        "softplus": ({}, lambda x: np.log1p(np.exp(x))),
+        "log_sigmoid": ({}, lambda x: -np.log1p(np.exp(-x))),
+        "exponential": ({}, np.exp),
+        "softsign": ({}, lambda x: x / (1 + np.abs(x))),
+        "tanh": ({}, np.tanh),
+        "silu": ({}, lambda x: x / (1 + np.exp(-x))),
+        "gelu": ({}, gelu),
+        "gelu(approximate)": ({"approximate": True}, gelu_tanh),
+        "mish": ({}, lambda x: x * np.tanh(np.log1p(np.exp(x)))),
+        "squareplus": ({}, lambda x: (x + np.sqrt(x * x + 4)) / 2),
+        "tanh_shrink": ({}, lambda x: x - np.tanh(x)),
+        "relu": ({}, lambda x: np.maximum(x, 0)),
+        "leaky_relu": ({}, lambda x: np.where(x >= 0, x, 0.2 * x)),
+        "relu6": ({}, lambda x: np.minimum(np.maximum(x, 0), 6)),
+        "threshold": ({"threshold": 0.0, "default_value": 0.0}, lambda x: np.where(x > 0, x, 0)),
+        "elu": ({}, elu),
+        "selu": ({}, lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(x))),
+        "celu": ({}, elu),
+        "hard_sigmoid": ({}, lambda x: np.clip(x / 6 + 0.5, 0, 1)),
+        "hard_silu": ({}, lambda x: x * np.clip(x / 6 + 0.5, 0, 1)),
+        "hard_tanh": ({}, lambda x: np.clip(x, -1, 1)),
+        "hard_shrink": ({}, lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+        "soft_shrink": ({}, lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0)),
+        "sparse_plus": ({}, lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4))),
+        "sparse_sigmoid": ({}, lambda x: np.clip((x + 1) / 2, 0, 1)),
+        "linear": ({}, np.copy),
+        "hard_sigmoid_keras2": ({}, lambda x: np.clip(0.2 * x + 0.5, 0, 1)),
+        "layers.ReLU": ({}, lambda x: np.maximum(x, 0)),
+        "layers.LeakyReLU": ({}, lambda x: np.where(x >= 0, x, 0.3 * x)),
+        "layers.PReLU": ({"alpha": 0.25}, lambda x: np.where(x >= 0, x, 0.25 * x)),
+        "layers.ELU": ({}, elu),
+        "layers.ThresholdedReLU": ({}, lambda x: np.where(x > 1, x, 0)),
+    }
+
+
+def torch_formulas() -> tuple[Any, dict[str, Callable[[Any], Any]]] | tuple[None, str]:
+    """(torch, name -> torch function) with one thread, or (None, why not)."""
+    try:
+        import torch  # lazy: optional, never a dependency
+        import torch.nn.functional as F  # noqa: N812
+    except ImportError:
+        return None, "PyTorch is not installed: its column is skipped"
+    torch.set_num_threads(1)
+    return torch, {
+        "sigmoid": torch.sigmoid,
+        "softplus": F.softplus,
+        "log_sigmoid": F.logsigmoid,
+        "exponential": torch.exp,
+        "softsign": F.softsign,
+        "tanh": torch.tanh,
+        "silu": F.silu,
+        "gelu": F.gelu,
+        "gelu(approximate)": lambda x: F.gelu(x, approximate="tanh"),
+        "mish": F.mish,
+        "tanh_shrink": F.tanhshrink,
+        "relu": torch.relu,
+        "leaky_relu": lambda x: F.leaky_relu(x, 0.2),
+        "relu6": F.relu6,
+        "threshold": lambda x: F.threshold(x, 0.0, 0.0),
+        "elu": F.elu,
+        "selu": F.selu,
+        "celu": F.celu,
+        "hard_sigmoid": F.hardsigmoid,
+        "hard_silu": F.hardswish,
+        "hard_tanh": F.hardtanh,
+        "hard_shrink": F.hardshrink,
+        "soft_shrink": F.softshrink,
+        "linear": torch.clone,
+        "layers.ReLU": torch.relu,
+        "layers.LeakyReLU": lambda x: F.leaky_relu(x, 0.3),
+        "layers.ELU": F.elu,
+    }
+
+
+# timing -----------------------------------------------------------------------------------------
+
+
+def medians(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
+    """Median wall time of each function over ``repeat`` rounds, the functions interleaved so
+    that a noisy neighbour slows all of them alike."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeat):
+        for key, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[key].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def thread_api() -> tuple[Callable[[int], Any] | None, int]:
+    """(context manager selecting n threads, or None when the core has no thread knob; cores)."""
+    cores = os.cpu_count() or 1
+    return getattr(_array, "threads", None), cores
+
+
+def _fmt_ratio(r: float) -> str:
+    return "—" if not math.isfinite(r) else f"{r:.2f}"
+
+
+def _fmt_ns(t: float) -> str:
+    return "—" if not math.isfinite(t) else f"{t:.2f}"
+
+
+def _mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+class Report:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, *lines: str) -> None:
+        for line in lines:
+            print(line, flush=True)
+            self.lines.append(line)
+
+    def note(self, text: str) -> None:
+        self.add(f"- {text}")
+
+
+# core ---------------------------------------------------------------------------------------------
+
+
+def bench_core(report: Report, args: argparse.Namespace) -> list[str]:
+    """The elementwise table; returns the targets missed (one line each)."""
+    n = args.n
+    threads, cores = thread_api()
+    torch, torch_fns = torch_formulas()
+    formulas = naive_formulas()
+    missing = [s for s in REGISTRY.specs.values() if not s.axiswise and s.name not in formulas]
+    report.add(
+        "", f"### Elementwise core, {n:,} elements (ns/element, medians of {args.repeat})", ""
+    )
+    if torch is None:
+        report.note(str(torch_fns))
+    if threads is None:
+        report.note("actcli has no thread knob yet (actcli.core._array.threads): one column only")
+    if _erf() is None:
+        report.note("SciPy is not installed: the naive exact gelu is the tanh form")
+    for s in missing:
+        report.note(f"no naive formula for {s.name}: skipped")
+    report.add("")
+    header = (
+        "| function | dtype | copy | naive | actcli 1 thread | actcli "
+        f"{cores} threads | torch 1 thread | actcli/naive | 1 thread/naive | speed-up | "
+        "actcli/copy |"
+    )
+    report.add(header, "|---" * (header.count("|") - 1) + "|")
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal(n) * 4.0
+    names = [k for k in formulas if _wanted(k, args)]
+    failed: list[str] = []
+    fresh: dict[str, float] = {}
+    for dtype in (np.float32, np.float64):
+        x = base.astype(dtype)
+        copy_out = np.empty_like(x)
+        t = medians(
+            {"copy": lambda x=x, o=copy_out: np.copyto(o, x), "fresh": x.copy}, max(args.repeat, 5)
+        )
+        floor = t["copy"]
+        fresh[np.dtype(dtype).name] = t["fresh"] / floor
+        tx = torch.from_numpy(x) if torch is not None else None
+        for name in names:
+            params, naive = formulas[name]
+            spec_name = name.split("(")[0]
+            f = actcli.get(spec_name)
+            f(x[:1000], **params)  # first call: lazy imports, caches
+
+            def run_naive(naive=naive, x=x):
+                with np.errstate(all="ignore"):
+                    return naive(x)
+
+            fns: dict[str, Callable[[], Any]] = {
+                "naive": run_naive,
+                "all": lambda f=f, params=params, x=x: f(x, **params),
+            }
+            if threads is not None:
+
+                def one(f=f, params=params, x=x):
+                    with threads(1):
+                        return f(x, **params)
+
+                fns["one"] = one
+            if tx is not None and name in torch_fns:
+                fns["torch"] = lambda g=torch_fns[name], tx=tx: g(tx)
+            t = medians(fns, args.repeat)
+            per = {k: v / n * 1e9 for k, v in t.items()}
+            t_one = per.get("one", math.nan)
+            ratio = per["all"] / per["naive"]
+            ratio_one = t_one / per["naive"]
+            speedup = t_one / per["all"]
+            vs_copy = per["all"] / (floor / n * 1e9)
+            dt = np.dtype(dtype).name
+            report.add(
+                f"| {name} | {dt} | {floor / n * 1e9:.2f} | {per['naive']:.2f} | "
+                f"{_fmt_ns(t_one)} | {per['all']:.2f} | {_fmt_ns(per.get('torch', math.nan))} | "
+                f"{_fmt_ratio(ratio)} {_mark(ratio <= 1.0)} | {_fmt_ratio(ratio_one)} | "
+                f"{_fmt_ratio(speedup)} | {vs_copy:.2f} |"
+            )
+            if ratio > 1.0:
+                failed.append(f"{name} {dt}: actcli/naive = {ratio:.2f} (> 1)")
+            if name in RELU_FAMILY and vs_copy > COPY_TARGET:
+                failed.append(f"{name} {dt}: actcli/copy = {vs_copy:.2f} (> {COPY_TARGET})")
+            if name in EXPENSIVE and cores >= 2 and threads is not None and speedup < THREAD_TARGET:
+                failed.append(
+                    f"{name} {dt}: {cores}-thread speed-up {speedup:.2f} (< {THREAD_TARGET})"
+                )
+    report.add(
+        "",
+        "copy: np.copyto(out, x) into an existing array, the memory floor. naive: the textbook "
+        "NumPy formula on the whole array in the input dtype. actcli/naive uses every core (the "
+        "default); speed-up = 1 thread / all threads. ✓: actcli/naive <= 1. Any function that "
+        "returns a new array also pays for its first touch: x.copy() takes "
+        + " and ".join(f"{r:.2f}x the copy floor in {d}" for d, r in fresh.items())
+        + ".",
+    )
+    return failed
+
+
+def _wanted(name: str, args: argparse.Namespace) -> bool:
+    return not args.only or any(part.lower() in name.lower() for part in args.only.split(","))
+
+
+# axis-wise ----------------------------------------------------------------------------------------
+
+
+def bench_axis(report: Report, args: argparse.Namespace) -> list[str]:
+    n = args.n
+    width = 1000
+    rows = max(1, n // width)
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((rows, width)) * 4.0
+
+    def softmax(x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def log_softmax(x):
+        z = x - x.max(axis=-1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+    def glu(x):
+        a, b = np.split(x, 2, axis=-1)
+        return a / (1 + np.exp(-b))
+
+    cases = {"softmax": softmax, "log_softmax": log_softmax, "glu": glu}
+    threads, cores = thread_api()
+    report.add(
+        "",
+        f"### Axis-wise, {rows:,} rows of {width} (ns/element, medians of {args.repeat})",
+        "",
+        f"| function | dtype | naive | actcli 1 thread | actcli {cores} threads | actcli/naive "
+        "| speed-up |",
+        "|---|---|---|---|---|---|---|",
+    )
+    failed = []
+    for dtype in (np.float32, np.float64):
+        x = base.astype(dtype)
+        for name, naive in cases.items():
+            if not _wanted(name, args):
+                continue
+            f = actcli.get(name)
+            f(x[:2])
+
+            def run_naive(naive=naive, x=x):
+                with np.errstate(all="ignore"):
+                    return naive(x)
+
+            fns: dict[str, Callable[[], Any]] = {"naive": run_naive, "all": lambda f=f, x=x: f(x)}
+            if threads is not None:
+
+                def one(f=f, x=x):
+                    with threads(1):
+                        return f(x)
+
+                fns["one"] = one
+            per = {k: v / x.size * 1e9 for k, v in medians(fns, args.repeat).items()}
+            t_one = per.get("one", math.nan)
+            ratio = per["all"] / per["naive"]
+            dt = np.dtype(dtype).name
+            report.add(
+                f"| {name} | {dt} | {per['naive']:.2f} | {_fmt_ns(t_one)} | {per['all']:.2f} | "
+                f"{_fmt_ratio(ratio)} {_mark(ratio <= 1.0)} | {_fmt_ratio(t_one / per['all'])} |"
+            )
+            if ratio > 1.0:
+                failed.append(f"{name} {dt} (rows): actcli/naive = {ratio:.2f} (> 1)")
+    return failed
+
+
+# command line -------------------------------------------------------------------------------------
+
+
+def actcli_command() -> list[str] | None:
+    """The installed entry point next to this Python (not a pyenv shim, which adds its own
+    start-up), else ``python -m actcli``."""
+    exe = Path(sys.executable).parent / "actcli"
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("actcli")
+    return [found] if found else [sys.executable, "-m", "actcli"]
+
+
+def _run(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, **kw)
+
+
+def _time_cmds(cmds: dict[str, list[str]], repeat: int, **kw: Any) -> dict[str, float]:
+    """Median wall time (s) of each command, interleaved; raises if one fails."""
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(repeat):
+        for key, cmd in cmds.items():
+            t0 = time.perf_counter()
+            done = _run(cmd, **kw)
+            times[key].append(time.perf_counter() - t0)
+            if done.returncode != 0:
+                raise RuntimeError(f"{' '.join(cmd)} failed: {done.stderr.decode()[-300:]}")
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def bench_cli(report: Report, args: argparse.Namespace) -> list[str]:
+    act = actcli_command()
+    repeat = max(args.repeat, 7)
+    report.add(
+        "",
+        f"### Start-up (ms, medians of {repeat})",
+        "",
+        '| command | time | ratio to `python -c "import numpy"` | target |',
+        "|---|---|---|---|",
+    )
+    cmds = {
+        "floor": [sys.executable, "-c", "import numpy"],
+        "actcli eval relu -- 1": [*act, "eval", "relu", "--", "1"],
+        "actcli --help": [*act, "--help"],
+        "actcli list": [*act, "list"],
+    }
+    try:
+        t = _time_cmds(cmds, repeat)
+    except (RuntimeError, OSError) as exc:
+        report.note(f"skipped: {exc}")
+        return []
+    report.add(f'| `python -c "import numpy"` | {t["floor"] * 1e3:.0f} | 1.00 | |')
+    failed = []
+    for key in list(cmds)[1:]:
+        r = t[key] / t["floor"]
+        target = STARTUP_TARGET if key.startswith("actcli eval") else None
+        mark = f"<= {target} {_mark(r <= target)}" if target else ""
+        report.add(f"| `{key}` | {t[key] * 1e3:.0f} | {r:.2f} | {mark} |")
+        if target and r > target:
+            failed.append(f"start-up `{key}`: {r:.2f}x import numpy (> {target})")
+    return failed
+
+
+def bench_plot(report: Report, args: argparse.Namespace) -> list[str]:
+    act = actcli_command()
+    repeat = max(args.repeat, 3)
+    report.add("", f"### Plot (ms, medians of {repeat})", "")
+    try:
+        import matplotlib  # noqa: F401  # lazy: only to know whether the floor can run
+    except ImportError:
+        report.note("matplotlib is not installed: skipped")
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        floor = (
+            "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt; "
+            f"plt.figure().savefig({str(Path(tmp) / 'empty.png')!r})"
+        )
+        cmds = {
+            "floor": [sys.executable, "-c", floor],
+            "plot": [*act, "plot", "gelu", "-o", str(Path(tmp) / "x.png")],
+        }
+        try:
+            t = _time_cmds(cmds, repeat, env={**os.environ, "MPLBACKEND": "Agg"})
+        except (RuntimeError, OSError) as exc:
+            report.note(f"skipped: {exc}")
+            return []
+    r = t["plot"] / t["floor"]
+    report.add(
+        "| command | time | ratio to the matplotlib floor | target |",
+        "|---|---|---|---|",
+        f"| import matplotlib.pyplot, save an empty figure | {t['floor'] * 1e3:.0f} | 1.00 | |",
+        f"| `actcli plot gelu -o x.png` | {t['plot'] * 1e3:.0f} | {r:.2f} | <= {PLOT_TARGET} "
+        f"{_mark(r <= PLOT_TARGET)} |",
+    )
+    return [f"plot: {r:.2f}x the matplotlib floor (> {PLOT_TARGET})"] if r > PLOT_TARGET else []
+
+
+_CSV_FLOOR = r"""
+import sys, numpy as np
+with open(sys.argv[1]) as f:
+    header = f.readline()
+    cells = f.read().split()
+x = np.array(cells, dtype=np.float64)
+y = x.tolist()
+with open(sys.argv[2], "w") as out:
+    out.write("x,y\n")
+    chunk = 1 << 16
+    for i in range(0, len(cells), chunk):
+        out.write("".join(f"{c},{v!r}\n" for c, v in zip(cells[i:i + chunk], y[i:i + chunk])))
+"""
+
+
+def bench_csv(report: Report, args: argparse.Namespace) -> list[str]:
+    act = actcli_command()
+    rows = args.csv_rows
+    repeat = max(1, min(args.repeat, 3))
+    report.add("", f"### CSV end to end, {rows:,} rows (s, medians of {repeat})", "")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "x.csv"
+        x = np.random.default_rng(2).standard_normal(rows) * 4.0
+        with open(src, "w") as f:
+            f.write("x\n")
+            for i in range(0, rows, 1 << 16):
+                f.write("".join(f"{v!r}\n" for v in x[i : i + (1 << 16)].tolist()))
+        cmds = {
+            "floor": [sys.executable, "-c", _CSV_FLOOR, str(src), str(Path(tmp) / "floor.csv")],
+            "actcli": [*act, "eval", "sigmoid", "-i", str(src), "-o", str(Path(tmp) / "y.csv")],
+        }
+        try:
+            t = _time_cmds(cmds, repeat)
+        except (RuntimeError, OSError) as exc:
+            report.note(f"skipped: {exc}")
+            return []
+    r = t["floor"] / t["actcli"]
+    report.add(
+        "| run | time | throughput relative to the floor | target |",
+        "|---|---|---|---|",
+        f"| floor: parse the column, format {rows:,} floats (shortest repr), write | "
+        f"{t['floor']:.2f} | 1.00 | |",
+        f"| `actcli eval sigmoid -i x.csv -o y.csv` | {t['actcli']:.2f} | {r:.2f} | "
+        f">= {CSV_TARGET} {_mark(r >= CSV_TARGET)} |",
+    )
+    return [f"csv: {r:.2f} of the floor's throughput (< {CSV_TARGET})"] if r < CSV_TARGET else []
+
+
+_RSS_WRAPPER = r"""
+import resource, subprocess, sys, time
+t0 = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True)
+dt = time.perf_counter() - t0
+sys.stderr.write(done.stderr.decode()[-300:])
+print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)
+"""
+
+
+def bench_stream(report: Report, args: argparse.Namespace) -> list[str]:
+    """A large .npy through the CLI in a fresh wrapper process whose only child is actcli, so
+    RUSAGE_CHILDREN's peak is actcli's own."""
+    act = actcli_command()
+    nbytes = args.stream_mb * 2**20
+    n = nbytes // 4
+    report.add("", f"### Streaming a {args.stream_mb / 1024:.1f} GB float32 .npy", "")
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        src = Path(tmp) / "big.npy"
+        if shutil.disk_usage(tmp).free < 3 * nbytes:
+            report.note(f"skipped: not enough free disk space in {tmp}")
+            return []
+        big = np.lib.format.open_memmap(src, mode="w+", dtype=np.float32, shape=(n,))
+        rng = np.random.default_rng(3)
+        step = 1 << 24
+        for i in range(0, n, step):
+            big[i : i + step] = rng.standard_normal(min(step, n - i), dtype=np.float32) * 4
+        big.flush()
+        del big
+        rows = []
+        for name in ("relu", "sigmoid"):
+            dst = Path(tmp) / f"{name}.npy"
+            cmd = [
+                sys.executable,
+                "-c",
+                _RSS_WRAPPER,
+                *act,
+                "eval",
+                name,
+                "-i",
+                str(src),
+                "-o",
+                str(dst),
+            ]
+            done = _run(cmd)
+            try:
+                secs, rss_kb, code = done.stdout.decode().split()
+            except ValueError:
+                report.note(f"skipped {name}: {done.stderr.decode()[-300:]}")
+                continue
+            if code != "0":
+                report.note(f"{name} failed: {done.stderr.decode()[-300:]}")
+                continue
+            rows.append((name, float(secs), int(rss_kb) / 1024))
+            dst.unlink(missing_ok=True)
+    if not rows:
+        return []
+    report.add(
+        "| command | time (s) | ns/element | peak RSS (MB) | target |",
+        "|---|---|---|---|---|",
+    )
+    failed = []
+    for name, secs, rss in rows:
+        ok = rss <= RSS_TARGET_MB
+        report.add(
+            f"| `actcli eval {name} -i big.npy -o y.npy` | {secs:.1f} | {secs / n * 1e9:.2f} | "
+            f"{rss:.0f} | <= {RSS_TARGET_MB} MB {_mark(ok)} |"
+        )
+        if not ok:
+            failed.append(f"stream {name}: peak RSS {rss:.0f} MB (> {RSS_TARGET_MB} MB)")
+    return failed
+
+
+SECTIONS = {
+    "core": bench_core,
+    "axis": bench_axis,
+    "cli": bench_cli,
+    "plot": bench_plot,
+    "csv": bench_csv,
+    "stream": bench_stream,
+}
+
+
+def load() -> str:
+    try:
+        return "load average " + " ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{today}; {os.cpu_count()} cores ({cpu}); Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, actcli {actcli.__version__}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=10_000_000, help="elements per array (core)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per measurement (median)")
+    parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated subset")
+    parser.add_argument("--only", default="", help="comma-separated name fragments (core, axis)")
+    parser.add_argument("--csv-rows", type=int, default=2_000_000)
+    parser.add_argument("--stream-mb", type=int, default=2048, help="size of the streamed .npy")
+    parser.add_argument("--tmp", default=None, help="folder for the large temporary files")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--no-write", action="store_true", help="do not write docs/bench.md")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.n, args.csv_rows, args.stream_mb = 1_000_000, 100_000, 64
+    wanted = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = set(wanted) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {sorted(unknown)}; choose from {list(SECTIONS)}")
+    report = Report()
+    start = time.perf_counter()
+    report.add(
+        f"Measured {machine()}; {load()} at the start (other work on the machine slows "
+        "everything, threads most). `python benchmarks/bench.py` reruns it."
+    )
+    failed: list[str] = []
+    for name in wanted:
+        failed += SECTIONS[name](report, args)
+    report.add("", "### Targets not met", "")
+    if failed:
+        for line in failed:
+            report.note(line)
+    else:
+        report.add("All measured targets are met.")
+    elapsed = time.perf_counter() - start
+    report.add("", f"The whole benchmark took {elapsed:.0f} s; {load()} at the end.")
+    print(f"\n(benchmark took {elapsed:.0f} s)", file=sys.stderr)
+    if not args.no_write and not args.quick:
+        out = ROOT / "docs" / "bench.md"
+        out.parent.mkdir(exist_ok=True)
+        out.write_text("\n".join(report.lines) + "\n")
+        print(f"wrote {out.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,728 @@
+"""One list of bad inputs, shared by the tests and by ``scripts/gen_bad_input.py``.
+
+Each ``Case`` is one class of bad input: the command line, the files and stdin it needs, and
+what the user must see: the exit code and the exact line on stderr. ``tests/test_fuzz_cli.py``
+runs every case through click's CliRunner and checks both; the generator runs them through the
+installed ``actcli`` and writes ``docs/bad-input.md`` from what it observed (refusing to write
+when that differs from this list), so the published table cannot drift from the tests.
+
+Files are created in an empty working folder first, and paths in the messages are relative to it;
+``$PWD`` in a message stands for that folder (``-o`` names its folder in full).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ERROR = "actcli: error: "
+WARNING = "actcli: warning: "
+
+
+@dataclass(frozen=True)
+class Case:
+    """One class of bad input and the one line it gets.
+
+    Attributes:
+        group: the section of the table ("names and parameters", "values and ranges", ...).
+        kind: what is wrong, in a few words (the table's first column).
+        argv: the arguments after ``actcli``.
+        code: the exit code (0 for a warning).
+        line: the exact stderr line, ``actcli: error: ...`` or ``actcli: warning: ...``.
+        stdin: bytes piped in (None: nothing, an empty pipe).
+        files: name -> bytes, created in the working folder before the run.
+        note: what the input is, for the table (default: the start of its bytes).
+    """
+
+    group: str
+    kind: str
+    argv: tuple[str, ...]
+    code: int
+    line: str
+    stdin: bytes | None = None
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.kind.replace(" ", "-")
+
+    def expected_stderr(self, cwd: str | os.PathLike[str]) -> str:
+        return self.line.replace("$PWD", str(Path(cwd).resolve())) + "\n"
+
+
+def npy(array: np.ndarray, *, allow_pickle: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+def npy_v3(array: np.ndarray) -> bytes:
+    """A version 3.0 .npy (what NumPy writes for utf-8 field names), built by hand."""
+    from numpy.lib import format as npy_format
+
+    header = io.BytesIO()
+    npy_format.write_array_header_2_0(header, npy_format.header_data_from_array_1_0(array))
+    data = header.getvalue()
+    return data[:6] + b"\x03\x00" + data[8:] + array.tobytes()
+
+
+def npy_header_only(header: bytes) -> bytes:
+    """A .npy whose version 1.0 header text is ``header`` (padded as NumPy pads it)."""
+    text = header + b" " * (-(10 + len(header) + 1) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text
+
+
+_F64 = npy(np.array([1.5, -2.0]))
+_HUGE_HEADER = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }"
+_NEGATIVE_HEADER = b"{'descr': '<f8', 'fortran_order': False, 'shape': (-1,), }"
+
+NAMES = "names and parameters"
+VALUES = "values, ranges and options"
+TEXT = "text input (CSV, TSV, whitespace)"
+NPY = ".npy input"
+OUTPUT = "output"
+
+CASES: tuple[Case, ...] = (
+    # -- names and parameters ------------------------------------------------------------------
+    Case(
+        NAMES,
+        "unknown activation",
+        ("eval", "gelo", "--", "1"),
+        2,
+        ERROR + "unknown activation 'gelo' (did you mean 'gelu'? see 'actcli list')",
+    ),
+    Case(
+        NAMES,
+        "unknown command",
+        ("evl", "relu"),
+        2,
+        ERROR + "No such command 'evl'. Did you mean 'eval'? (see 'actcli --help')",
+    ),
+    Case(
+        NAMES,
+        "unknown option",
+        ("eval", "relu", "--xyzzy", "1", "--", "1"),
+        2,
+        ERROR + "No such option '--xyzzy'. (see 'actcli eval relu --help')",
+    ),
+    Case(
+        NAMES,
+        "unknown parameter in NAME:param=value",
+        ("eval", "relu:slope=1", "--", "1"),
+        2,
+        ERROR + "relu has no parameter 'slope' (parameters: negative_slope, max_value, threshold)",
+    ),
+    Case(
+        NAMES,
+        "bad NAME:param=value syntax",
+        ("eval", "relu:0.5", "--", "1"),
+        2,
+        ERROR + "bad activation spec 'relu:0.5': expected NAME:param=value,... "
+        "(e.g. leaky_relu:negative_slope=0.1)",
+    ),
+    Case(
+        NAMES,
+        "parameter is not a number",
+        ("eval", "elu", "--alpha", "abc", "--", "1"),
+        2,
+        ERROR + "elu: alpha must be a number, got 'abc'",
+    ),
+    Case(
+        NAMES,
+        "parameter is empty",
+        ("eval", "elu", "--alpha", "", "--", "1"),
+        2,
+        ERROR + "elu: alpha must be a number, got ''",
+    ),
+    Case(
+        NAMES,
+        "parameter is NaN or infinite",
+        ("eval", "elu", "--alpha", "nan", "--", "1"),
+        2,
+        ERROR + "elu: alpha must be finite, got nan",
+    ),
+    Case(
+        NAMES,
+        "parameter overflows (1e999)",
+        ("eval", "leaky_relu", "--negative-slope", "1e999", "--", "1"),
+        2,
+        ERROR + "leaky_relu: negative_slope must be finite, got inf",
+    ),
+    Case(
+        NAMES,
+        "parameter breaks its rule",
+        ("eval", "squareplus", "--b", "-1", "--", "1"),
+        2,
+        ERROR + "squareplus: b >= 0 is required, got b=-1.0",
+    ),
+    Case(
+        NAMES,
+        "required parameter missing",
+        ("eval", "threshold", "--", "1"),
+        2,
+        ERROR + "threshold: parameter threshold is required (values above it pass through)",
+    ),
+    Case(
+        NAMES,
+        "integer parameter is not an integer",
+        ("eval", "softmax", "--axis", "0.5", "--", "1", "2"),
+        2,
+        ERROR + "softmax: axis must be an integer, got '0.5'",
+    ),
+    Case(
+        NAMES,
+        "axis out of range",
+        ("eval", "softmax", "--axis", "3", "--", "1", "2"),
+        2,
+        ERROR + "axis 3 is out of range for input of shape (2,)",
+    ),
+    Case(
+        NAMES,
+        "parameter given twice",
+        ("eval", "elu:alpha=1", "--alpha", "2", "--", "1"),
+        2,
+        ERROR + "elu: alpha is given twice (option and 'elu:alpha=1')",
+    ),
+    Case(
+        NAMES,
+        "options with several activations",
+        ("eval", "relu", "gelu", "--negative-slope", "1", "--", "1"),
+        2,
+        ERROR + "No such option '--negative-slope'. (with several activations, give parameters "
+        "in each name: NAME:param=value,..., e.g. leaky_relu:negative_slope=0.1) "
+        "(see 'actcli eval --help')",
+    ),
+    Case(
+        NAMES,
+        "no activation",
+        ("eval", "--", "1"),
+        2,
+        ERROR + "no activation given (see 'actcli list')",
+    ),
+    # -- values, ranges and options ------------------------------------------------------------
+    Case(
+        VALUES,
+        "value is not a number",
+        ("eval", "relu", "--", "1", "abc"),
+        2,
+        ERROR + "value 'abc' is not a number (argument 2 of the values)",
+    ),
+    Case(
+        VALUES,
+        "two input sources",
+        ("eval", "relu", "--range", "0:1", "--", "1"),
+        2,
+        ERROR + "give one input source, got values and --range/--linspace",
+    ),
+    Case(
+        VALUES,
+        "range that goes the wrong way",
+        ("eval", "relu", "--range", "1:0"),
+        2,
+        ERROR + "--range '1:0': STEP must be non-zero and point from START towards STOP",
+    ),
+    Case(
+        VALUES,
+        "range with infinite ends",
+        ("eval", "relu", "--range", "0:inf"),
+        2,
+        ERROR + "--range '0:inf': START, STOP and STEP must be finite",
+    ),
+    Case(
+        VALUES,
+        "range too large",
+        ("eval", "relu", "--range", "0:1:1e-12"),
+        2,
+        ERROR + "--range 0:1:1e-12 makes 1000000000001 values, more than 100000000; "
+        "write them to a .npy file and use --input for larger inputs",
+    ),
+    Case(
+        VALUES,
+        "linspace count not a whole number",
+        ("eval", "relu", "--linspace", "0", "1", "1e3"),
+        2,
+        ERROR + "--linspace 0 1 1e3: NUM must be a whole number",
+    ),
+    Case(
+        VALUES,
+        "--precision out of range",
+        ("eval", "relu", "--precision", "0", "--", "1"),
+        2,
+        ERROR + "--precision must be between 1 and 17 significant digits, got 0",
+    ),
+    Case(
+        VALUES,
+        "unknown format",
+        ("eval", "relu", "-f", "xml", "--", "1"),
+        2,
+        ERROR + "Invalid value for '-f' / '--format': 'xml' is not one of 'table', 'csv', "
+        "'tsv', 'json', 'jsonl', 'npy'. (see 'actcli eval relu --help')",
+    ),
+    Case(
+        VALUES,
+        "--derivative with --jacobian",
+        ("eval", "softmax", "--jacobian", "-d", "--", "1"),
+        2,
+        ERROR + "give --derivative or --jacobian, not both",
+    ),
+    Case(
+        VALUES,
+        "--jacobian of an elementwise function",
+        ("eval", "relu", "--jacobian", "--", "1"),
+        2,
+        ERROR + "relu is elementwise: it has no jacobian (see derivative)",
+    ),
+    Case(
+        VALUES,
+        "glu of an odd length",
+        ("eval", "glu", "--", "1", "2", "3"),
+        2,
+        ERROR + "glu splits its axis in two halves, so its length must be even, got 3",
+    ),
+    Case(
+        VALUES,
+        "float16 overflow (a warning: the values become inf)",
+        ("eval", "relu", "--dtype", "float16", "--", "1e5", "1"),
+        0,
+        WARNING + "1 value(s) do not fit in float16 and became inf or -inf",
+    ),
+    Case(
+        VALUES,
+        "plot given values",
+        ("plot", "relu", "--term", "--", "1"),
+        2,
+        ERROR + "plot takes activation names, not values (got '1'; use --xlim LO HI)",
+    ),
+    # -- text input ----------------------------------------------------------------------------
+    Case(
+        TEXT,
+        "file does not exist",
+        ("eval", "relu", "-i", "missing.csv"),
+        2,
+        ERROR + "cannot read missing.csv: no such file",
+    ),
+    Case(
+        TEXT,
+        "input is a folder",
+        ("eval", "relu", "-i", "."),
+        2,
+        ERROR + "cannot read .: it is a folder, not a file",
+    ),
+    Case(
+        TEXT,
+        "cell is not a number",
+        ("eval", "relu", "-i", "data.csv"),
+        1,
+        ERROR + "data.csv line 3, column 'x': 'abc' is not a number",
+        files={"data.csv": b"x\n1\nabc\n"},
+    ),
+    Case(
+        TEXT,
+        "empty cell",
+        ("eval", "relu", "-c", "y", "-i", "data.csv"),
+        1,
+        ERROR + "data.csv line 3, column 'y': empty cell, not a number",
+        files={"data.csv": b"x,y\n1,2\n3,\n"},
+    ),
+    Case(
+        TEXT,
+        "ragged row",
+        ("eval", "relu", "-i", "data.csv"),
+        1,
+        ERROR + "data.csv line 3: 1 columns, but the first row has 2",
+        files={"data.csv": b"x,y\n1,2\n3\n"},
+    ),
+    Case(
+        TEXT,
+        "empty input",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin has no data rows (empty input)",
+        stdin=b"",
+    ),
+    Case(
+        TEXT,
+        "header, blank and comment lines only",
+        ("eval", "relu", "-i", "data.csv"),
+        1,
+        ERROR + "data.csv has no data rows (empty input)",
+        files={"data.csv": b"x,y\r\n\r\n# nothing yet\r\n"},
+    ),
+    Case(
+        TEXT,
+        "no numeric column",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin has no numeric column (columns: 'name'); choose one with --column",
+        stdin=b"name\nbob\nalice\n",
+    ),
+    Case(
+        TEXT,
+        "no such column",
+        ("eval", "relu", "-c", "z"),
+        2,
+        ERROR
+        + "--column 'z': stdin has no such column (columns: 'x', 'y'; or a number from 1 to 2)",
+        stdin=b"x,y\n1,2\n",
+    ),
+    Case(
+        TEXT,
+        "binary garbage",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin is not UTF-8 text (byte 0x89); a binary file? .npy files are recognised "
+        "by their header",
+        stdin=b"\x89PNG\r\n\x1a\n\xff\xfe\x00",
+    ),
+    Case(
+        TEXT,
+        "unterminated quote over a huge field",
+        ("eval", "relu", "-i", "data.csv"),
+        1,
+        ERROR + "data.csv: not readable as CSV: field larger than field limit (131072)",
+        files={"data.csv": b'x\n"1' + b"1" * 200_000 + b"\n"},
+        note="x, then a quote and 200,000 digits",
+    ),
+    # -- .npy input ----------------------------------------------------------------------------
+    Case(
+        NPY,
+        "pickled objects (refused, never unpickled)",
+        ("eval", "relu", "-i", "objects.npy"),
+        1,
+        ERROR + "objects.npy holds Python objects (dtype object); refused: loading them would "
+        "unpickle, which can run code. Save a numeric array instead",
+        files={"objects.npy": npy(np.array([1, "a", None], dtype=object), allow_pickle=True)},
+        note="an object array saved with allow_pickle=True",
+    ),
+    Case(
+        NPY,
+        "truncated data",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin is not a readable .npy file: its data ends after 13 of 16 bytes",
+        stdin=_F64[:-3],
+        note="a float64 .npy missing its last 3 bytes",
+    ),
+    Case(
+        NPY,
+        "truncated data (file)",
+        ("eval", "relu", "-i", "cut.npy"),
+        1,
+        ERROR + "cut.npy is not a readable .npy file: its data ends after 13 of 16 bytes",
+        files={"cut.npy": _F64[:-3]},
+        note="the same, as a file",
+    ),
+    Case(
+        NPY,
+        "truncated header",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin is not a readable .npy file: EOF: reading array header, expected 118 bytes "
+        "got 10",
+        stdin=_F64[:20],
+        note="the first 20 bytes of a .npy",
+    ),
+    Case(
+        NPY,
+        "header that is not a Python literal",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin is not a readable .npy file: its header does not parse",
+        stdin=npy_header_only(b"{'descr': __import__('os').system('echo hi'), "),
+        note="a header holding __import__('os').system(...)",
+    ),
+    Case(
+        NPY,
+        "header claims more data than there is",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin is not a readable .npy file: its data ends after 64 of 8388608 bytes",
+        stdin=npy_header_only(_HUGE_HEADER) + b"\x00" * 64,
+        note="a header saying shape (10**12,), then 64 bytes",
+    ),
+    Case(
+        NPY,
+        "header with a negative size",
+        ("eval", "relu", "-i", "neg.npy"),
+        1,
+        ERROR + "neg.npy is not a readable .npy file: its shape (-1,) is negative",
+        files={"neg.npy": npy_header_only(_NEGATIVE_HEADER) + b"\x00" * 8},
+        note="a header saying shape (-1,)",
+    ),
+    Case(
+        NPY,
+        "complex numbers",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin: complex numbers are not supported (dtype complex128)",
+        stdin=npy(np.array([1 + 2j])),
+        note="complex128 [1+2j]",
+    ),
+    Case(
+        NPY,
+        "text or dates",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin: dtype <U1 holds no numbers (float, int or bool needed)",
+        stdin=npy(np.array(["a", "b"])),
+        note="unicode ['a', 'b']",
+    ),
+    Case(
+        NPY,
+        "float128",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin: dtype float128 is not supported (float16/32/64 only)",
+        stdin=npy(np.array([1.0], dtype=np.longdouble)),
+        note="longdouble [1.0]",
+    ),
+    Case(
+        NPY,
+        "empty array",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin has no values (empty input)",
+        stdin=npy(np.zeros((0, 3))),
+        note="float64, shape (0, 3)",
+    ),
+    Case(
+        NPY,
+        "3-D array to a text format",
+        ("eval", "relu"),
+        2,
+        ERROR + "stdin has shape (2, 1, 2): text formats take 1-D or 2-D input; "
+        "use --format npy or -o FILE.npy",
+        stdin=npy(np.zeros((2, 1, 2))),
+        note="float64, shape (2, 1, 2)",
+    ),
+    # -- output --------------------------------------------------------------------------------
+    Case(
+        OUTPUT,
+        "output folder does not exist",
+        ("eval", "relu", "-o", "no/such/out.csv", "--", "1"),
+        2,
+        ERROR + "cannot write no/such/out.csv: folder $PWD/no/such does not exist",
+    ),
+    Case(
+        OUTPUT,
+        "output is a folder",
+        ("eval", "relu", "-o", ".", "--", "1"),
+        2,
+        ERROR + "cannot write .: it is a folder",
+    ),
+    Case(
+        OUTPUT,
+        "results of different lengths in one .npy",
+        ("eval", "glu", "relu", "-f", "npy", "--", "1", "2"),
+        2,
+        ERROR + "results of different shapes cannot share one .npy; run them one by one",
+    ),
+    Case(
+        OUTPUT,
+        "--precision with npy",
+        ("eval", "relu", "-f", "npy", "--precision", "3", "--", "1"),
+        2,
+        ERROR + "--precision applies to text formats, not npy",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Something that happens to a run from outside; ``run_fault`` makes it happen for real.
+
+    Attributes:
+        kind: what happened (the table's first column).
+        how: how a user gets there, as a shell line.
+        code: the exit code.
+        line: the exact stderr ("" when the run ends silently, as ``| head`` expects).
+        needs_root: made with mount (a full tmpfs): skipped without root.
+    """
+
+    kind: str
+    how: str
+    code: int
+    line: str
+    needs_root: bool = False
+
+
+BIG_ROWS = 4_000_000  # a large run: seconds of CSV writing, time to be interrupted
+OLD_OUTPUT = b"precious, from an earlier run\n"  # what -o out.csv must keep after a failure
+
+FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "disk full (stdout)",
+        "actcli eval relu --linspace 0 1 1000 > /dev/full",
+        1,
+        ERROR + "cannot write to stdout: No space left on device",
+    ),
+    Fault(
+        "disk full (-o FILE)",
+        "actcli eval relu --linspace 0 1 100000 -o out.csv  # on a full file system",
+        1,
+        ERROR + "cannot write out.csv: No space left on device",
+        needs_root=True,
+    ),
+    Fault(
+        "stdin closed",
+        "actcli eval relu <&-",
+        1,
+        ERROR + "cannot read stdin: it is closed",
+    ),
+    Fault(
+        "stdout closed",
+        "actcli eval relu -- 1 >&-",
+        1,
+        ERROR + "cannot write to stdout: it is closed",
+    ),
+    Fault(
+        "Ctrl-C (SIGINT) in a large run",
+        "actcli eval gelu -d -i big.npy -o out.csv, then Ctrl-C",
+        130,
+        ERROR + "interrupted",
+    ),
+    Fault(
+        "SIGTERM in a large run",
+        "actcli eval gelu -d -i big.npy -o out.csv, then kill",
+        143,
+        "",
+    ),
+    Fault(
+        "reader went away (SIGPIPE)",
+        "actcli eval relu -i big.npy | head -c 10",
+        141,
+        "",
+    ),
+    Fault(
+        "reader went away, npy",
+        "actcli eval relu -i big.npy -f npy | head -c 10",
+        141,
+        "",
+    ),
+)
+
+
+def actcli_command() -> list[str]:
+    """The installed entry point, else ``python -m actcli``."""
+    found = shutil.which("actcli")
+    return [found] if found else [sys.executable, "-m", "actcli"]
+
+
+def make_big_input(folder: str | os.PathLike[str]) -> Path:
+    path = Path(folder) / "big.npy"
+    if not path.exists():
+        np.save(path, np.linspace(-5.0, 5.0, BIG_ROWS))
+    return path
+
+
+def _signal_mid_run(folder: Path, signum: int) -> tuple[int, str]:
+    """Starts a large run writing -o out.csv; once its temporary file exists, sends signum."""
+    make_big_input(folder)
+    (folder / "out.csv").write_bytes(OLD_OUTPUT)
+    process = subprocess.Popen(
+        [*actcli_command(), "eval", "gelu", "-d", "-i", "big.npy", "-o", "out.csv"],
+        cwd=folder,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not any(n.endswith(".tmp") for n in os.listdir(folder)):
+        if process.poll() is not None or time.monotonic() > deadline:
+            break  # finished (or never started writing): the caller sees the exit code
+        time.sleep(0.005)
+    time.sleep(0.2)  # well inside the writing
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err.decode()
+
+
+def _through_head(folder: Path, *extra: str) -> tuple[int, str]:
+    make_big_input(folder)
+    command = " ".join(shlex.quote(c) for c in actcli_command())
+    shell = (
+        f"{command} eval relu -i big.npy {' '.join(extra)} | head -c 10 > /dev/null; "
+        'exit "${PIPESTATUS[0]}"'
+    )
+    run = subprocess.run(["bash", "-c", shell], cwd=folder, capture_output=True, timeout=120)
+    return run.returncode, run.stderr.decode()
+
+
+def _full_filesystem(folder: Path) -> tuple[int, str]:
+    mount = folder / "tiny"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], check=True)
+    try:
+        (mount / "out.csv").write_bytes(OLD_OUTPUT)
+        run = subprocess.run(
+            [*actcli_command(), "eval", "relu", "--linspace", "0", "1", "100000", "-o", "out.csv"],
+            cwd=mount,
+            capture_output=True,
+            timeout=60,
+        )
+        survived = (mount / "out.csv").read_bytes() == OLD_OUTPUT
+        debris = [n for n in os.listdir(mount) if n != "out.csv"]
+        if not survived or debris:
+            return -1, f"old file survived: {survived}; left behind: {debris}"
+        return run.returncode, run.stderr.decode()
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def run_fault(fault: Fault, folder: str | os.PathLike[str]) -> tuple[int, str]:
+    """Makes the fault happen to a real actcli process; returns (exit code, stderr)."""
+    folder = Path(folder)
+    base = actcli_command()
+    if fault.kind == "disk full (stdout)":
+        with open("/dev/full", "wb") as full:
+            run = subprocess.run(
+                [*base, "eval", "relu", "--linspace", "0", "1", "1000"],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                timeout=60,
+            )
+        return run.returncode, run.stderr.decode()
+    if fault.kind == "disk full (-o FILE)":
+        return _full_filesystem(folder)
+    if fault.kind == "stdin closed":
+        run = subprocess.run(
+            [*base, "eval", "relu"],
+            capture_output=True,
+            timeout=60,
+            preexec_fn=lambda: os.close(0),
+        )
+        return run.returncode, run.stderr.decode()
+    if fault.kind == "stdout closed":
+        run = subprocess.run(
+            [*base, "eval", "relu", "--", "1"],
+            stderr=subprocess.PIPE,
+            timeout=60,
+            preexec_fn=lambda: os.close(1),
+        )
+        return run.returncode, run.stderr.decode()
+    if fault.kind.startswith("Ctrl-C"):
+        return _signal_mid_run(folder, signal.SIGINT)
+    if fault.kind.startswith("SIGTERM"):
+        return _signal_mid_run(folder, signal.SIGTERM)
+    if fault.kind == "reader went away (SIGPIPE)":
+        return _through_head(folder)
+    if fault.kind == "reader went away, npy":
+        return _through_head(folder, "-f", "npy")
+    raise KeyError(fault.kind)
+
+
+def write_files(case: Case, folder: str | os.PathLike[str]) -> None:
+    for name, data in case.files.items():
+        (Path(folder) / name).write_bytes(data)
