@@ -1643,6 +1643,8 @@ def atomic_output(path: str | None, *, binary: bool) -> Iterator[IO[Any]]:
         with _in_place_output(path, binary=binary) as stream:
             yield stream
         return
+    if os.path.islink(path):  # replace what the link names, not the link (-o /dev/stdout)
+        path = os.path.realpath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise UsageError(f"cannot write {path}: it is a folder")

@@ -351,3 +351,45 @@ def test_stdout_closed_for_every_command(argv):
     )
     assert result.returncode == 1
     assert result.stderr == b"actcli: error: cannot write to stdout: it is closed\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# -o through a symbolic link: the link stays, its target is replaced atomically
+
+
+def test_output_through_a_symlink_keeps_the_link(tmp_path):
+    (tmp_path / "real.csv").write_bytes(OLD_OUTPUT)
+    os.symlink("real.csv", tmp_path / "link.csv")
+    result = run("eval", "relu", "-o", "link.csv", "--", "-1", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert os.path.islink(tmp_path / "link.csv")
+    assert (tmp_path / "real.csv").read_bytes() == b"x,relu\n-1.0,0.0\n2.0,2.0\n"
+    failed = run("eval", "relu", "-o", "link.csv", "--", "abc", cwd=tmp_path)
+    assert failed.returncode == 2
+    assert (tmp_path / "real.csv").read_bytes() == b"x,relu\n-1.0,0.0\n2.0,2.0\n"
+    assert sorted(os.listdir(tmp_path)) == ["link.csv", "real.csv"]
+
+
+def test_output_to_a_link_to_stdout_keeps_the_link(tmp_path):
+    """-o /dev/stdout with stdout a file: as root, the rename used to replace /dev/stdout itself
+    (a symlink) by a regular file. Tested on a link of our own to /proc/self/fd/1."""
+    if not os.path.exists("/proc/self/fd/1"):
+        pytest.skip("no /proc/self/fd")
+    os.symlink("/proc/self/fd/1", tmp_path / "stdout")
+    with open(tmp_path / "captured.csv", "wb") as captured:
+        result = run(
+            "eval",
+            "relu",
+            "-o",
+            "stdout",
+            "--",
+            "2",
+            cwd=tmp_path,
+            stdout=captured,
+            stderr=subprocess.PIPE,
+            capture_output=False,
+        )
+    assert result.returncode == 0, result.stderr
+    assert os.path.islink(tmp_path / "stdout"), "the link was replaced by a regular file"
+    assert (tmp_path / "captured.csv").read_bytes() == b"x,relu\n2.0,2.0\n"
+    assert sorted(os.listdir(tmp_path)) == ["captured.csv", "stdout"]

@@ -1039,7 +1039,6 @@ def test_npy_with_zero_size_items_does_not_crash_the_process(tmp_path):
     assert len(lines) == 1 and lines[0].startswith(ERROR + str(tmp_path / "z.npy")), lines
 
 
-@pytest.mark.xfail(strict=True, reason="core bug, reported to the lead: OverflowError escapes")
 def test_an_axis_beyond_any_array_is_a_usage_error():
     """``--axis 99999999999999999999999``: core/_array.py catches AxisError, not OverflowError."""
     result = invoke(["eval", "softmax", "--axis", "99999999999999999999999", "--", "1", "2"])

@@ -513,3 +513,13 @@ def test_example_images_script(tmp_path):
     subprocess.run(["sh", str(script), str(tmp_path)], check=True, env=env, capture_output=True)
     for name in ("gallery.png", "compare.png"):
         assert nonblank_fraction(tmp_path / name) > 0.02
+
+
+@pytest.mark.parametrize("option", ["--width", "--height"])
+def test_terminal_plot_size_is_bounded(option):
+    """--term --width 100000 used to build a huge canvas (MemoryError or the OOM killer)."""
+    from actcli.cli import cli
+
+    result = CliRunner().invoke(cli, ["plot", "relu", "--term", option, "100000"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "100000 is not in the range" in result.stderr and "Traceback" not in result.stderr

@@ -101,13 +101,13 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
 )
 @click.option(
     "--width",
-    type=click.IntRange(min=termplot.MIN_WIDTH),
+    type=click.IntRange(min=termplot.MIN_WIDTH, max=1000),
     metavar="COLUMNS",
     help="--term: width in columns. Default: the terminal's.",
 )
 @click.option(
     "--height",
-    type=click.IntRange(min=termplot.MIN_HEIGHT),
+    type=click.IntRange(min=termplot.MIN_HEIGHT, max=500),
     metavar="ROWS",
     help="--term: height in rows. Default: from the width.",
 )

@@ -237,7 +237,11 @@ def elementwise(
             try:
                 shape = np.broadcast_shapes(arr.shape, *(v.shape for v in arrays.values()))
             except ValueError as exc:
-                raise UsageError(f"parameter shape does not fit input shape {arr.shape}") from exc
+                given = ", ".join(f"{k} has {v.size} values" for k, v in arrays.items())
+                raise UsageError(
+                    f"{kernel.__name__}: {given}, which does not fit input of shape {arr.shape} "
+                    "(one per channel along the last axis)"
+                ) from exc
             arr = np.broadcast_to(arr, shape)
             arrays = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in arrays.items()}
         flat = arr.reshape(-1)
@@ -294,7 +298,7 @@ def rowwise(kernel: Callable[..., Any], *, outputs: str = "same") -> Callable[..
             raise UsageError(f"{kernel.__name__.split('_')[0]} needs at least one axis, got a scalar")
         try:
             moved = np.moveaxis(arr, axis, -1)
-        except np.exceptions.AxisError as exc:
+        except (np.exceptions.AxisError, OverflowError) as exc:  # an axis beyond any C long
             raise UsageError(f"axis {axis} is out of range for input of shape {arr.shape}") from exc
         extra = [np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1) for a in args]
         n = moved.shape[-1]
