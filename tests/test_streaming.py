@@ -134,7 +134,7 @@ def test_per_channel_parameters_chunk_only_across_channels(tiny_chunks):
     out = ok(["eval", "layers.PReLU", *alpha, "-f", "npy"], input="x\n-1\n-1\n-1\n")
     assert np.load(std_io.BytesIO(out.stdout_bytes)).tolist() == [-0.1, -0.2, -0.3]
     result = run(["eval", "layers.PReLU", *alpha], input="x\n-1\n-1\n-1\n-1\n")
-    assert result.exit_code == 2 and "input shape (4,)" in result.stderr
+    assert result.exit_code == 2 and "input of shape (4,)" in result.stderr
 
 
 def test_softmax_along_the_first_axis_is_evaluated_whole(tmp_path, tiny_chunks):
