@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .core._array import get_threads, set_threads, threads
 from .errors import ActcliError, DataError, UsageError
 from .registry import REGISTRY, Activation, Param, Spec
 
@@ -34,11 +35,14 @@ __all__ = [
     "UsageError",
     "derivative",
     "get",
+    "get_threads",
     "jacobian",
     "jvp",
     "names",
     "serialize",
+    "set_threads",
     "spec",
+    "threads",
 ]
 
 
@@ -134,7 +138,7 @@ def spec(identifier: Any, like: str | None = None) -> Spec:
 
 
 def serialize(fn: Any) -> str:
-    """Returns the canonical name of an actcli activation (``serialize(get("swish")) == "silu"``)."""
+    """Returns the canonical name of an activation: ``serialize(get("swish")) == "silu"``."""
     if isinstance(fn, Activation):
         return fn.spec.name
     if isinstance(fn, str):

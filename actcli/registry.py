@@ -269,7 +269,9 @@ class Registry:
             for name in (s.name, *s.aliases):
                 key = _key(name)
                 if key in self._index and self._index[key] is not s:
-                    raise RuntimeError(f"name {name!r} names both {self._index[key].name!r} and {s.name!r}")
+                    raise RuntimeError(
+                        f"name {name!r} names both {self._index[key].name!r} and {s.name!r}"
+                    )
                 self._index[key] = s
 
     def names(self) -> list[str]:
@@ -315,7 +317,9 @@ class Registry:
         inner = config.get("config")
         if class_name == "function" or (class_name is None and isinstance(inner, str)):
             if not isinstance(inner, str):
-                raise UsageError(f"Keras config of a function needs a name in 'config', got {inner!r}")
+                raise UsageError(
+                    f"Keras config of a function needs a name in 'config', got {inner!r}"
+                )
             return Activation(self.lookup(inner))
         if not isinstance(class_name, str):
             raise UsageError(f"Keras config needs 'class_name', got {dict(config)!r}")

@@ -1,6 +1,6 @@
 """actcli speed benchmark: one run, medians and ratios (never a single absolute time).
 
-    python benchmarks/bench.py            # everything, about 3-4 minutes on 2 cores
+    python benchmarks/bench.py            # everything, about 2 minutes on 2 cores
     python benchmarks/bench.py --quick    # 1M elements, small files: a smoke run
     python benchmarks/bench.py --only sigmoid,gelu --sections core
 
@@ -12,8 +12,9 @@ with one thread and with every core), ``axis`` (softmax-like rows), ``cli`` (sta
 the script can be rerun as features land. Prints a Markdown report and writes it to
 docs/bench.md (included in README by scripts/gen_readme.py) unless ``--no-write``.
 
-Times are medians of ``--repeat`` interleaved runs, in ns per element (or ms per command);
-targets are judged on ratios measured in the same run, on the same arrays.
+Times are medians of ``--repeat`` or more interleaved runs (quick functions get up to 11), in ns
+per element (or ms per command); targets are judged on ratios measured in the same run, on the
+same arrays.
 """
 
 from __future__ import annotations
@@ -190,15 +191,24 @@ def torch_formulas() -> tuple[Any, dict[str, Callable[[Any], Any]]] | tuple[None
 # timing -----------------------------------------------------------------------------------------
 
 
-def medians(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
-    """Median wall time of each function over ``repeat`` rounds, the functions interleaved so
-    that a noisy neighbour slows all of them alike."""
+def medians(
+    fns: dict[str, Callable[[], Any]], repeat: int, budget: float = 1.0, most: int = 11
+) -> dict[str, float]:
+    """Median wall time of each function over at least ``repeat`` rounds, the functions
+    interleaved so that a noisy neighbour slows all of them alike; quick ones get more rounds
+    (up to ``most``, about ``budget`` seconds in all), as a blip weighs more on them."""
     times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeat):
+    rounds = repeat
+    done = 0
+    while done < rounds:
+        t_round = time.perf_counter()
         for key, fn in fns.items():
             t0 = time.perf_counter()
             fn()
             times[key].append(time.perf_counter() - t0)
+        if done == 0:
+            rounds = max(repeat, min(most, int(budget / (time.perf_counter() - t_round))))
+        done += 1
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -244,7 +254,9 @@ def bench_core(report: Report, args: argparse.Namespace) -> list[str]:
     formulas = naive_formulas()
     missing = [s for s in REGISTRY.specs.values() if not s.axiswise and s.name not in formulas]
     report.add(
-        "", f"### Elementwise core, {n:,} elements (ns/element, medians of {args.repeat})", ""
+        "",
+        f"### Elementwise core, {n:,} elements (ns/element, medians of {args.repeat} to 11 runs)",
+        "",
     )
     if torch is None:
         report.note(str(torch_fns))
@@ -406,7 +418,8 @@ def bench_axis(report: Report, args: argparse.Namespace) -> list[str]:
     threads, cores = thread_api()
     report.add(
         "",
-        f"### Axis-wise, {rows:,} rows of {width} (ns/element, medians of {args.repeat})",
+        f"### Axis-wise, {rows:,} rows of {width} "
+        f"(ns/element, medians of {args.repeat} to 11 runs)",
         "",
         f"| function | dtype | naive | actcli 1 thread | actcli {cores} threads | actcli/naive "
         "| speed-up |",

@@ -15,7 +15,7 @@ def erfcx(t):
     return mp.erfc(t) * mp.exp(t * t)
 
 
-for lo, hi in zip(EDGES, EDGES[1:]):
+for lo, hi in zip(EDGES, EDGES[1:], strict=False):
     centre = mp.mpf(lo + hi) / 2
     half = mp.mpf(hi - lo) / 2
     for n in range(6, 40):

@@ -48,25 +48,39 @@ def activations_table() -> str:
 
 # The README tour: (what it shows, shell command run in examples/); outputs are real.
 TOUR = [
-    ("Evaluate at a few values (a table on a terminal; `--format table` forces it):",
-     "actcli eval relu --alpha 0.5 --format table -- -10 -5 0 5 10"),
-    ("Piped, the default is CSV; several activations side by side, with derivatives:",
-     "actcli eval relu gelu silu --linspace -3 3 7 | head -4"),
+    (
+        "Evaluate at a few values (a table on a terminal; `--format table` forces it):",
+        "actcli eval relu --alpha 0.5 --format table -- -10 -5 0 5 10",
+    ),
+    (
+        "Piped, the default is CSV; several activations side by side, with derivatives:",
+        "actcli eval relu gelu silu --linspace -3 3 7 | head -4",
+    ),
     ("", "actcli eval gelu -d --range -1:1:0.5"),
-    ("A CSV column through a function; every input column is kept:",
-     "printf 'name,logit\\na,1.5\\nb,-2\\n' | actcli eval sigmoid --column logit"),
-    ("Rows of a CSV as vectors for an axis-wise function, and a full Jacobian:",
-     "actcli eval softmax -i logits.csv --precision 6"),
+    (
+        "A CSV column through a function; every input column is kept:",
+        "printf 'name,logit\\na,1.5\\nb,-2\\n' | actcli eval sigmoid --column logit",
+    ),
+    (
+        "Rows of a CSV as vectors for an axis-wise function, and a full Jacobian:",
+        "actcli eval softmax -i logits.csv --precision 6",
+    ),
     ("", "actcli eval softmax --jacobian -- 0 0"),
-    ("Parameters per activation (`NAME:param=value`); JSON, JSONL, TSV and NPY out too:",
-     "actcli eval leaky_relu:negative_slope=0.1 elu:alpha=2 --format json -- -1 1"),
+    (
+        "Parameters per activation (`NAME:param=value`); JSON, JSONL, TSV and NPY out too:",
+        "actcli eval leaky_relu:negative_slope=0.1 elu:alpha=2 --format json -- -1 1",
+    ),
     ("Everything about one activation:", "actcli info hard_swish"),
     ("Every activation, for scripts:", "actcli list --names | head -5"),
-    ("Plots: a PNG (or SVG/PDF) of the function and its derivative, or a terminal plot:",
-     "actcli plot gelu silu -o compare.png && ls compare.png"),
+    (
+        "Plots: a PNG (or SVG/PDF) of the function and its derivative, or a terminal plot:",
+        "actcli plot gelu silu -o compare.png && ls compare.png",
+    ),
     ("", "NO_COLOR=1 actcli plot sigmoid --term --width 50 --height 10"),
-    ("Bad input gets one line on stderr and a non-zero exit code:",
-     "actcli eval gelo -- 1; echo \"exit $?\""),
+    (
+        "Bad input gets one line on stderr and a non-zero exit code:",
+        'actcli eval gelo -- 1; echo "exit $?"',
+    ),
     ("", "printf 'x\\n1\\nabc\\n' | actcli eval relu; echo \"exit $?\""),
 ]
 
@@ -83,8 +97,13 @@ def tour() -> str:
             (Path(tmp) / src.name).write_bytes(src.read_bytes())
         for text, command in TOUR:
             run = subprocess.run(
-                command, shell=True, cwd=tmp, env=env, text=True,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                command,
+                shell=True,
+                cwd=tmp,
+                env=env,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
             )
             out = run.stdout.rstrip()
             out = f"$ {command}\n{out}" if out else f"$ {command}"
@@ -111,9 +130,7 @@ SECTIONS = {
 
 def render(text: str) -> str:
     for name, make in SECTIONS.items():
-        pattern = re.compile(
-            rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL
-        )
+        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
         text = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), text)
     return text
 

@@ -9,6 +9,9 @@ thousand elements cross many chunk and block edges and start the thread pool.
 
 from __future__ import annotations
 
+import os
+import signal
+
 import numpy as np
 import oracle
 import pytest
@@ -260,3 +263,19 @@ def test_runs_inside_dask_map_blocks():
     f = actcli.get("gelu")
     got = da.from_array(x, chunks=777).map_blocks(f, dtype=x.dtype).compute()
     assert_same_bits(got, f(x), "dask")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_threads_work_in_a_forked_child():
+    """A child forked after the pool started has the pool object but none of its threads."""
+    x = mixed_input(np.float64, n=3 * _array.PARALLEL_MIN, seed=5)
+    f = actcli.get("sigmoid")
+    with _array.threads(2):
+        want = f(x)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        signal.alarm(30)  # a hang would otherwise outlive the test run
+        with _array.threads(2):
+            os._exit(0 if np.array_equal(_bits(f(x)), _bits(want)) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

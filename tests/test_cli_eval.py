@@ -507,7 +507,7 @@ def test_click_usage_errors_point_at_the_activation_help():
 def test_eval_help_lists_the_activations_own_parameters():
     out = ok(["eval", "relu", "--help"])
     assert "relu parameters:" in out
-    assert "--negative-slope, --alpha FLOAT" in out
+    assert "--negative-slope FLOAT" in out and "--alpha FLOAT           old name of --negative-slope" in out
     assert "--max-value FLOAT|none" in out and "max_value >= 0" in out
     assert "relu(x, negative_slope=0.0, max_value=None, threshold=0.0)" in out
     assert "--squareplus" not in out and "--b " not in out
@@ -531,3 +531,19 @@ def test_every_activation_has_generated_help():
         spec = actcli.spec(name)
         for p in spec.params:
             assert f"--{p.name.replace('_', '-')}" in out, (name, p.name)
+
+
+def test_old_and_new_name_of_a_parameter_together_is_an_error():
+    """tf.keras's alpha and Keras 3's negative_slope are one parameter: giving both is an error
+    (click used to merge the two flags and keep the last value silently)."""
+    result = CliRunner().invoke(
+        cli, ["eval", "relu", "--alpha", "0.5", "--negative-slope", "0.3", "--", "-1"]
+    )
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "give negative_slope or its old name alpha, not both" in result.stderr
+
+
+def test_old_name_alone_still_works():
+    result = CliRunner().invoke(cli, ["eval", "relu", "--alpha", "0.5", "--", "-1"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1] == "-1.0,-0.5"  # 0.5 * -1, by hand

@@ -266,16 +266,18 @@ def param_options(spec: Spec) -> list[click.Option]:
     """Click options for a spec's parameters (values kept as text; ``Spec.bind`` checks them)."""
     options = []
     for p in spec.params:
-        flags = [f"--{normalize_token(p.name)}"]
-        flags += [f"--{normalize_token(old)}" for old in p.old_names]
-        option = click.Option(
-            [PARAM_PREFIX + p.name, *flags],
-            metavar=_METAVARS.get(p.type, "VALUE"),
-            help=param_help(p),
-            default=None,
-        )
-        option.actcli_param = True  # type: ignore[attr-defined]
-        options.append(option)
+        # An old name is an option of its own, so that giving both reaches Spec.bind's error.
+        names = [(p.name, param_help(p))]
+        names += [(old, f"old name of --{normalize_token(p.name)}") for old in p.old_names]
+        for name, text in names:
+            option = click.Option(
+                [PARAM_PREFIX + name, f"--{normalize_token(name)}"],
+                metavar=_METAVARS.get(p.type, "VALUE"),
+                help=text,
+                default=None,
+            )
+            option.actcli_param = True  # type: ignore[attr-defined]
+            options.append(option)
     return options
 
 

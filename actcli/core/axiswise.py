@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import UsageError
-from ..registry import Param, Spec
+from actcli.errors import UsageError
+from actcli.registry import Param, Spec
+
 from ._array import rowwise
 from ._stable import mul_exp, sigmoid, two_prod, two_sum
 
@@ -266,7 +267,12 @@ def _axis_spec(name, kernels, outputs="same", **facts):
     )
 
 
-_SOFTMAX_KERNELS = (softmax_kernel, softmax_prime_kernel, softmax_jacobian_kernel, softmax_jvp_kernel)
+_SOFTMAX_KERNELS = (
+    softmax_kernel,
+    softmax_prime_kernel,
+    softmax_jacobian_kernel,
+    softmax_jvp_kernel,
+)
 
 SPECS = (
     _axis_spec(
@@ -283,7 +289,12 @@ SPECS = (
     ),
     _axis_spec(
         "log_softmax",
-        (_log_softmax, log_softmax_prime_kernel, log_softmax_jacobian_kernel, log_softmax_jvp_kernel),
+        (
+            _log_softmax,
+            log_softmax_prime_kernel,
+            log_softmax_jacobian_kernel,
+            log_softmax_jvp_kernel,
+        ),
         formula="x_i - log(sum_j exp(x_j))",
         prime_formula="diagonal of the Jacobian: 1 - softmax_i; J = I - 1 softmax^T",
         description="The logarithm of softmax, computed without forming softmax (exact for tiny probabilities).",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Param, Spec
+from actcli.registry import Param, Spec
+
 from . import axiswise, rectifiers
 from ._array import NATIVE_DTYPES, above, elementwise, fix_nan
 
@@ -99,9 +100,22 @@ SPECS = (
         prime=_RELU.prime,
         aliases=("keras.layers.ReLU",),
         params=(
-            Param("max_value", None, "optional_float", "max_value >= 0", "saturation level (None: none)"),
-            Param("negative_slope", 0.0, rule="negative_slope >= 0", help="slope below the threshold"),
-            Param("threshold", 0.0, rule="threshold >= 0", help="values at or below it are not passed through"),
+            Param(
+                "max_value",
+                None,
+                "optional_float",
+                "max_value >= 0",
+                "saturation level (None: none)",
+            ),
+            Param(
+                "negative_slope", 0.0, rule="negative_slope >= 0", help="slope below the threshold"
+            ),
+            Param(
+                "threshold",
+                0.0,
+                rule="threshold >= 0",
+                help="values at or below it are not passed through",
+            ),
         ),
         formula=_RELU.formula,
         prime_formula=_RELU.prime_formula,
@@ -118,7 +132,13 @@ SPECS = (
         prime=_LEAKY.prime,
         aliases=("LeakyReLU", "keras.layers.LeakyReLU"),
         params=(
-            Param("negative_slope", 0.3, rule="negative_slope >= 0", help="slope for x < 0", old_names=("alpha",)),
+            Param(
+                "negative_slope",
+                0.3,
+                rule="negative_slope >= 0",
+                help="slope for x < 0",
+                old_names=("alpha",),
+            ),
         ),
         formula=_LEAKY.formula,
         prime_formula=_LEAKY.prime_formula,

@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from ..registry import Param, Spec
+from actcli.registry import Param, Spec
+
 from ._array import NATIVE_DTYPES, above, elementwise, fix_nan
 from ._stable import two_prod
 
@@ -319,7 +320,13 @@ SPECS = (
         prime=relu_prime,
         params=(
             Param("negative_slope", 0.0, help="slope below the threshold", old_names=("alpha",)),
-            Param("max_value", None, "optional_float", "max_value >= 0", "saturation level (None: none)"),
+            Param(
+                "max_value",
+                None,
+                "optional_float",
+                "max_value >= 0",
+                "saturation level (None: none)",
+            ),
             Param("threshold", 0.0, help="values at or below it are not passed through"),
         ),
         formula="min(x, max_value) for x > threshold, else negative_slope * (x - threshold)",
@@ -475,7 +482,9 @@ SPECS = (
         name="hard_shrink",
         fn=hard_shrink,
         prime=hard_shrink_prime,
-        params=(Param("threshold", 0.5, rule="threshold >= 0", help="half-width of the zero band"),),
+        params=(
+            Param("threshold", 0.5, rule="threshold >= 0", help="half-width of the zero band"),
+        ),
         formula="x for |x| > threshold, else 0",
         prime_formula="1 for |x| > threshold, else 0",
         description="Zeroes inputs in [-threshold, threshold] and passes the rest unchanged.",
