@@ -69,8 +69,13 @@ class ActcliGroup(click.Group):
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
-        with error_boundary():
-            return super().invoke(ctx)
+        try:
+            with error_boundary():
+                return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Handled here: click's own handler would print a blank line to stderr first.
+            _error("interrupted")
+            raise click.exceptions.Exit(ExitCode.INTERRUPTED) from None
 
     def main(  # type: ignore[override]
         self,
