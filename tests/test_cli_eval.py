@@ -507,7 +507,8 @@ def test_click_usage_errors_point_at_the_activation_help():
 def test_eval_help_lists_the_activations_own_parameters():
     out = ok(["eval", "relu", "--help"])
     assert "relu parameters:" in out
-    assert "--negative-slope FLOAT" in out and "--alpha FLOAT           old name of --negative-slope" in out
+    assert "--negative-slope FLOAT" in out
+    assert "--alpha FLOAT           old name of --negative-slope" in out
     assert "--max-value FLOAT|none" in out and "max_value >= 0" in out
     assert "relu(x, negative_slope=0.0, max_value=None, threshold=0.0)" in out
     assert "--squareplus" not in out and "--b " not in out
