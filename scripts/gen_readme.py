@@ -70,6 +70,12 @@ TOUR = [
         "Parameters per activation (`NAME:param=value`); JSON, JSONL, TSV and NPY out too:",
         "actcli eval leaky_relu:negative_slope=0.1 elu:alpha=2 --format json -- -1 1",
     ),
+    (
+        "Porting: a function as another framework defines it, and where the frameworks differ:",
+        "actcli eval gelu --like jax -- 1",
+    ),
+    ("", "actcli eval hardswish -d -- -3 3"),
+    ("", "actcli diff gelu --linspace -3 3 61 | cut -d, -f1-4,9"),
     ("Everything about one activation:", "actcli info hard_swish"),
     ("Every activation, for scripts:", "actcli list --names | head -5"),
     (
