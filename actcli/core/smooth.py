@@ -280,13 +280,25 @@ def mish_prime(x):
 # squareplus ------------------------------------------------------------------------------------
 
 
+def _root(x, b):
+    """sqrt(x^2 + b) for b > 0: directly where x^2 + b can neither overflow nor lose b to
+    underflow, np.hypot (about 20 ns a value) only on the lanes and parameters beyond."""
+    if not 1e-250 < b < 1e250:
+        return np.hypot(x, math.sqrt(b))
+    h = np.sqrt(x * x + b)
+    wide = ~(np.abs(x) < 1e125)  # also inf and NaN
+    if wide.any():
+        h[wide] = np.hypot(x[wide], math.sqrt(b))
+    return h
+
+
 @elementwise
 def squareplus(x, b=4.0):
-    """(x + sqrt(x^2 + b)) / 2; for x < 0 as b / (2 (sqrt(x^2 + b) - x)), which cannot cancel,
-    and with hypot so that x^2 cannot overflow."""
+    """(x + sqrt(x^2 + b)) / 2; for x < 0 as b / (2 (sqrt(x^2 + b) - x)), which cannot cancel;
+    sqrt(x^2 + b) from _root, so that x^2 cannot overflow."""
     if b == 0.0:  # relu; the general form would divide 0 by 0 at subnormal x
         return np.maximum(x, 0.0)
-    h = np.hypot(x, math.sqrt(b))
+    h = _root(x, b)
     pos = 0.5 * x + 0.5 * h
     neg = (0.25 * b) / (0.5 * h - 0.5 * x)  # halves: h - x overflows at x = -1.8e308
     return np.where(x >= 0, pos, neg)
@@ -296,13 +308,12 @@ def squareplus(x, b=4.0):
 def squareplus_prime(x, b=4.0):
     """(1 + x / h) / 2; for x < 0 as (b / (4 h)) / ((h - x) / 2), which cannot cancel (and the
     halves keep h - x finite at x = -1.8e308)."""
-    h = np.hypot(x, math.sqrt(b))
+    if b == 0.0:  # relu: the flat side at 0
+        return np.where(x > 0, 1.0, 0.0)
+    h = _root(x, b)
     pos = np.where(np.isinf(x), 1.0, 0.5 + 0.5 * (x / h))
     neg = (0.25 * b / h) / (0.5 * h - 0.5 * x)
-    out = np.where(x > 0, pos, neg)
-    if b == 0.0:  # relu: the flat side at 0
-        out = np.where(x > 0, 1.0, 0.0)
-    return out
+    return np.where(x > 0, pos, neg)
 
 
 # tanh_shrink -----------------------------------------------------------------------------------
