@@ -43,7 +43,7 @@ import actcli
 
 from .errors import DataError, UsageError
 from .io import atomic_output
-from .registry import REQUIRED, Spec
+from .registry import Spec
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -172,31 +172,9 @@ def _check_points(points: int) -> int:
     return int(points)
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return "[" + ", ".join(_fmt(v) for v in value.tolist()) + "]"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def _is_default(value: Any, default: Any) -> bool:
-    if default is REQUIRED:
-        return False
-    if isinstance(value, np.ndarray) or isinstance(default, np.ndarray):
-        return bool(np.array_equal(np.asarray(value, float), np.asarray(default, float)))
-    if isinstance(value, float) and isinstance(default, float):
-        return value == default and math.copysign(1, value) == math.copysign(1, default)
-    return value is default or bool(value == default)
-
-
 def changed_params(spec: Spec, params: Mapping[str, Any]) -> list[str]:
     """``["alpha=0.5"]``: the parameters that differ from their defaults, in spec order."""
-    return [
-        f"{p.name}={_fmt(params[p.name])}"
-        for p in spec.params
-        if p.name in params and not _is_default(params[p.name], p.default)
-    ]
+    return spec.changed_params(params)
 
 
 def _base_name(spec: Spec) -> str:

@@ -153,6 +153,26 @@ _TYPE_WORDS = {
 }
 
 
+def show_value(value: Any) -> str:
+    """A parameter value as labels and help show it: ``0.5``, ``None``, ``[0.1, 0.2]``."""
+    if isinstance(value, np.ndarray):
+        return "[" + ", ".join(show_value(v) for v in value.tolist()) + "]"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    if default is REQUIRED:
+        return False
+    if isinstance(value, np.ndarray) or isinstance(default, np.ndarray):
+        return bool(np.array_equal(np.asarray(value, float), np.asarray(default, float)))
+    if isinstance(value, float) and isinstance(default, float):
+        # -0.0 is not the default 0.0
+        return value == default and math.copysign(1, value) == math.copysign(1, default)
+    return value is default or bool(value == default)
+
+
 @dataclass(frozen=True)
 class Spec:
     """Everything about one activation.
@@ -220,6 +240,15 @@ class Spec:
         hint = f"did you mean '{close[0]}'? " if close else ""
         listed = ", ".join(p.name for p in self.params)
         return f"{self.name} has no parameter {key!r} ({hint}parameters: {listed})"
+
+    def changed_params(self, params: Mapping[str, Any]) -> list[str]:
+        """``["alpha=0.5"]``: the given parameters that differ from their defaults, in spec
+        order (what labels, legends and column names show)."""
+        return [
+            f"{p.name}={show_value(params[p.name])}"
+            for p in self.params
+            if p.name in params and not _is_default(params[p.name], p.default)
+        ]
 
     def signature(self) -> str:
         """``relu(x, negative_slope=0.0, max_value=None, threshold=0.0)``."""

@@ -60,15 +60,13 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import click
-import numpy as np
 
 from actcli.errors import ActcliError, UsageError
-from actcli.registry import REGISTRY, Param, Spec
+from actcli.registry import REGISTRY, Param, Spec, show_value
 
 
 class ExitCode(enum.IntEnum):
@@ -143,32 +141,12 @@ def split_spec(token: str) -> tuple[str, dict[str, str]]:
     return name, params
 
 
-def show_value(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return "[" + ", ".join(show_value(v) for v in value.tolist()) + "]"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return bool(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float)))
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b and math.copysign(1, a) == math.copysign(1, b)  # -0.0 is not the default
-    return bool(a == b)
-
-
 def make_label(spec: Spec, params: Mapping[str, Any], *, suffix: str = "") -> str:
     """``elu`` or ``elu(alpha=0.5)``: the name plus every parameter that differs from its default.
 
     ``suffix`` goes right after the name (``"'"`` for the derivative: ``elu'(alpha=0.5)``).
     """
-    shown = [
-        f"{p.name}={show_value(params[p.name])}"
-        for p in spec.params
-        if p.name in params and (p.required or not _same(params[p.name], p.default))
-    ]
+    shown = spec.changed_params(params)
     return spec.name + suffix + (f"({', '.join(shown)})" if shown else "")
 
 
