@@ -26,6 +26,20 @@ def make_console(stream: IO[str], *, color: bool, width: int | None = None) -> A
     )
 
 
+def _new_table(title: str | None, color: bool) -> Any:
+    """The house table: a rule under the header, no outer edge (rich imported here only)."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(
+        box=box.SIMPLE_HEAD,
+        title=title,
+        header_style="bold" if color else "",
+        show_edge=False,
+        pad_edge=False,
+    )
+
+
 def render_rows(
     names: Sequence[str],
     rows: Sequence[Sequence[str]],
@@ -37,16 +51,7 @@ def render_rows(
     title: str | None = None,
 ) -> None:
     """Prints a table: numbers right-aligned (so digits line up), text left-aligned."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        title=title,
-        header_style="bold" if color else "",
-        show_edge=False,
-        pad_edge=False,
-    )
+    table = _new_table(title, color)
     for name, is_text in zip(names, text_columns, strict=True):
         table.add_column(
             name, justify="left" if is_text else "right", no_wrap=True, overflow="fold"
@@ -67,16 +72,7 @@ def render_records(
     wrap: Sequence[str] = (),
 ) -> None:
     """A table of text records (``actcli list``); columns named in ``wrap`` may wrap."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        title=title,
-        header_style="bold" if color else "",
-        show_edge=False,
-        pad_edge=False,
-    )
+    table = _new_table(title, color)
     for name in columns:
         table.add_column(name, no_wrap=name not in wrap, overflow="fold")
     for record in records:
