@@ -456,9 +456,3 @@ def normal_tail(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
     a = erfcx(t)
     a *= 0.5 * scale
     return mul_exp(a, hi, lo)
-
-
-def norm_pdf(x: np.ndarray) -> np.ndarray:
-    """phi(x) = exp(-x^2/2) / sqrt(2 pi), with x^2 split exactly."""
-    hi, lo = gauss_exp(x)
-    return mul_exp(np.full_like(x, _INV_SQRT_2PI), hi, lo)

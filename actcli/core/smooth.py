@@ -19,7 +19,6 @@ from ._stable import (
     gauss_exp,
     log1pexp,
     mul_exp,
-    norm_pdf,
     normal_tail,
     two_prod,
     two_sum,
@@ -166,14 +165,16 @@ def _gelu_exact(x):
 
 
 def _gelu_exact_prime(x):
-    """Phi(x) + x * phi(x); below 0 as exp(-x^2/2) * (erfcx(t) / 2 + x / sqrt(2 pi)), one exact
-    exponential for both terms."""
+    """Phi(x) + x * phi(x) = e * (erfcx(t) / 2 + x / sqrt(2 pi)) below 0 and
+    1 - e * (erfcx(t) / 2 - x / sqrt(2 pi)) above, with t = |x| / sqrt(2) and e = exp(-x^2/2)
+    from an exact split: one erfcx and one exponential serve both terms and both sides."""
     xc = np.clip(x, -1e10, 1e10)
-    q = normal_tail(xc, np.ones_like(xc))
     hi, lo = gauss_exp(xc)
-    neg = mul_exp(0.5 * erfcx(-xc * _SQRT1_2) + xc * _INV_SQRT_2PI, hi, lo)
-    pos = (1.0 - q) + xc * norm_pdf(xc)
-    return np.where(x < 0, neg, pos)
+    half = 0.5 * erfcx(np.abs(xc) * _SQRT1_2)
+    slope = xc * _INV_SQRT_2PI
+    below = x < 0
+    tail = mul_exp(np.where(below, half + slope, half - slope), hi, lo)
+    return np.where(below, tail, 1.0 - tail)
 
 
 # 2 * sqrt(2 / pi) and 2 * 0.044715 * sqrt(2 / pi) as double-doubles (hi, lo).
