@@ -270,11 +270,19 @@ class Activation:
         self.__name__ = spec.name + suffix
         self.__doc__ = f"{spec.signature()}: {spec.formula}"
 
-    def __call__(self, x: Any, *args: Any, **params: Any) -> np.ndarray:
+    def __call__(self, x: Any, *args: Any, out: Any = None, **params: Any) -> np.ndarray:
+        """``f(x, **params)``; ``out=y`` writes the result into the array ``y`` (its shape and
+        dtype must be the result's) and returns ``y``, as NumPy's ufuncs do."""
         merged = {**self.bound, **params}
         bound = self.spec.bind(merged)
         impl = getattr(self.spec, self.which)
-        return impl(x, *args, **bound)
+        if out is None:
+            return impl(x, *args, **bound)
+        if getattr(impl, "takes_out", False):
+            return impl(x, *args, out=out, **bound)
+        from actcli.core._array import store
+
+        return store(out, impl(x, *args, **bound))
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.bound.items())

@@ -192,9 +192,27 @@ def above(x: np.ndarray, threshold: float) -> np.ndarray:
     """x > threshold with the answer float64 would give: in x's dtype when the threshold is
     exactly representable there, else in float64 (a Python float would be rounded to float32)."""
     native = x.dtype.type(threshold)
-    if native == threshold:
+    if float(native) == threshold:  # float(): numpy would compare in x.dtype (NEP 50)
         return np.greater(x, native)
     return np.greater(x, np.float64(threshold))
+
+
+def times(x: np.ndarray, factor: Any, out: np.ndarray) -> None:
+    """out = x * factor rounded once to out's dtype, as the float64 product would be. In x's own
+    dtype when every factor is exact there (two float32 factors have an exact float64 product,
+    so the float32 product is that product rounded once); else through float64 with plain
+    conversions (a mixed float32 x float64 multiply converts lane by lane, twice as slow)."""
+    f = np.asarray(factor, dtype=np.float64)
+    if x.dtype == np.float64:
+        np.multiply(x, f, out=out)
+        return
+    native = f.astype(x.dtype)
+    if np.array_equal(native, f):  # compared in float64
+        np.multiply(x, native, out=out)
+    else:
+        product = x.astype(np.float64)
+        product *= f
+        np.copyto(out, product)
 
 
 def fix_nan(x: np.ndarray, out: np.ndarray) -> None:
@@ -203,6 +221,27 @@ def fix_nan(x: np.ndarray, out: np.ndarray) -> None:
     if x.size and np.isnan(x.max()):  # max propagates NaN: one quick pass finds none
         nan = np.isnan(x)
         out[nan] = x[nan].astype(np.float64)
+
+
+def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Checks a caller's ``out=`` array against the result it is to hold (as a ufunc would:
+    the same shape, and here the same dtype too, since dtype in is dtype out)."""
+    if not isinstance(out, np.ndarray):
+        raise UsageError(f"out must be a NumPy array, got {type(out).__name__}")
+    if out.shape != tuple(shape):
+        raise UsageError(f"out has shape {out.shape}, the result has shape {tuple(shape)}")
+    if out.dtype != dtype:
+        raise UsageError(f"out has dtype {out.dtype}, the result has dtype {dtype}")
+    if not out.flags.writeable:
+        raise UsageError("out is read-only")
+    return out
+
+
+def store(out: Any, result: Any) -> np.ndarray:
+    """``out=`` for functions that build a fresh result: checks ``out`` and copies it in."""
+    result = np.asarray(result)
+    np.copyto(check_out(out, result.shape, result.dtype), result)
+    return out
 
 
 def _sliced(
@@ -227,15 +266,24 @@ def elementwise(
     own dtype: it fills ``out`` and returns True where it can give the kernel's exact bits
     faster (a relu in float32 needs no float64), else returns False and the kernel runs.
     Used as ``@elementwise`` or ``@elementwise(native=...)``.
+
+    ``f(x, out=y)`` writes the result into ``y`` (same shape and dtype as the result) and
+    returns it, as a ufunc does: no fresh array, so no first touch of new memory.
     """
     if kernel is None:
         return functools.partial(elementwise, native=native)
 
     @functools.wraps(kernel)
-    def run(x: ArrayLike, **params: Any) -> Any:
+    def run(x: ArrayLike, out: np.ndarray | None = None, **params: Any) -> Any:
         arr, dtype = as_float(x)
         arrays = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
         if arrays:
+            # One value (a PReLU alpha of shape (1,)) goes to the kernel as a scalar: broadcast
+            # and flattened it would be a full-size copy.
+            params = {
+                **params,
+                **{k: float(v.reshape(-1)[0]) for k, v in arrays.items() if v.size == 1},
+            }
             try:
                 shape = np.broadcast_shapes(arr.shape, *(v.shape for v in arrays.values()))
             except ValueError as exc:
@@ -245,9 +293,21 @@ def elementwise(
                     "(one per channel along the last axis)"
                 ) from exc
             arr = np.broadcast_to(arr, shape)
-            arrays = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in arrays.items()}
+            arrays = {
+                k: np.broadcast_to(v, shape).reshape(-1) for k, v in arrays.items() if v.size > 1
+            }
+        dest = out
+        if dest is not None:
+            check_out(dest, arr.shape, dtype)
+            if not dest.flags.c_contiguous or any(
+                np.may_share_memory(dest, a) for a in (arr, *arrays.values())
+            ):
+                # f(x, out=x) or a strided out: a native path may read its input after writing
+                # part of the output, so the result is made apart and copied in.
+                np.copyto(dest, run(x, **params))
+                return dest
         flat = arr.reshape(-1)
-        out = np.empty(flat.shape, dtype)
+        out = np.empty(flat.shape, dtype) if dest is None else dest.reshape(-1)
         size = flat.size
         step = CHUNK
 
@@ -277,10 +337,13 @@ def elementwise(
                     fix_nan(flat[first:last], out[first:last])
 
         run_chunks(-(-size // BLOCK), size, work)
+        if dest is not None:
+            return dest
         return _result(out.reshape(arr.shape))
 
     run.kernel = kernel  # type: ignore[attr-defined]
     run.native = native  # type: ignore[attr-defined]
+    run.takes_out = True  # type: ignore[attr-defined]
     return run
 
 

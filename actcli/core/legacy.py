@@ -11,7 +11,7 @@ import numpy as np
 from actcli.registry import Param, Spec
 
 from . import axiswise, rectifiers
-from ._array import NATIVE_DTYPES, above, elementwise, fix_nan
+from ._array import NATIVE_DTYPES, above, elementwise, fix_nan, times
 
 
 @elementwise
@@ -29,7 +29,7 @@ def _prelu_native(x, out, alpha=0.0):
     """For slopes in (0, 1]: max(x, alpha * x), as rectifiers._leaky_relu_native explains."""
     if x.dtype not in NATIVE_DTYPES or not np.all((0.0 < alpha) & (alpha <= 1.0)):
         return False
-    np.multiply(x, np.asarray(alpha, dtype=np.float64), out=out)  # never a float32 product
+    times(x, alpha, out)
     np.maximum(x, out, out=out)
     fix_nan(x, out)
     return True
@@ -53,8 +53,8 @@ def _thresholded_relu_native(x, out, theta=1.0):
     if x.dtype not in NATIVE_DTYPES:
         return False
     np.multiply(x, above(x, theta), out=out)
-    nan = np.isnan(out)
-    if nan.any():
+    if out.size and np.isnan(out.max()):  # max propagates NaN: one quick pass finds none
+        nan = np.isnan(out)
         out[nan] = np.where(np.isnan(x[nan]), x[nan].astype(np.float64), np.copysign(0.0, x[nan]))
     return True
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from actcli.registry import Param, Spec
 
-from ._array import NATIVE_DTYPES, above, elementwise, fix_nan
+from ._array import NATIVE_DTYPES, _result, above, as_float, check_out, elementwise, fix_nan, times
 from ._stable import two_prod
 
 _KINK_RULE = "at a kink, the derivative of the flat (or saturated/negative) side"
@@ -77,7 +77,7 @@ def _leaky_relu_native(x, out, negative_slope=0.2):
     monotone), so max picks the kernel's branch, -0.0 included."""
     if x.dtype not in NATIVE_DTYPES or not 0.0 < negative_slope <= 1.0:
         return False
-    np.multiply(x, np.float64(negative_slope), out=out)  # np.float64: never a float32 product
+    times(x, negative_slope, out)
     np.maximum(x, out, out=out)
     fix_nan(x, out)
     return True
@@ -98,7 +98,7 @@ def leaky_relu_prime(x, negative_slope=0.2):
 def _relu6_native(x, out):
     if x.dtype not in NATIVE_DTYPES:
         return False
-    np.maximum(x, 0.0, out=out)
+    np.maximum(x, 0.0, out=out)  # not np.clip, which keeps -0.0
     np.minimum(out, 6.0, out=out)
     fix_nan(x, out)
     return True
@@ -295,15 +295,25 @@ def sparse_sigmoid_prime(x):
     return _indicator((x > -1) & (x < 1), 0.5)
 
 
-def _linear_native(x, out):
-    np.copyto(out, x)
-    fix_nan(x, out)
-    return True
-
-
-@elementwise(native=_linear_native)
-def linear(x):
+@elementwise
+def _linear(x):
     return x.copy()
+
+
+def linear(x, out=None):
+    """The identity: a copy in x's float dtype with every bit kept, a signalling NaN's too (one
+    memory copy; the chunked path would add a NaN-quieting pass and its per-block overhead)."""
+    arr, dtype = as_float(x)
+    if out is None:
+        return _result(arr.astype(dtype, copy=True))
+    np.copyto(check_out(out, arr.shape, dtype), arr)
+    return out
+
+
+linear.kernel = _linear.kernel
+linear.takes_out = True
+linear.keeps_bits = True
+linear.native = None
 
 
 @elementwise
