@@ -4,7 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
 
 
 def test_readme_is_current():
@@ -26,3 +29,22 @@ def test_readme_has_exactly_two_setup_commands():
     ]
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python3 -m pip install -e '.[test]' && python3 -m pytest\n" in ci
+
+
+def test_python_api_block_runs_and_its_printed_values_hold():
+    """README's Python API block runs as written, and the values its comments print are what
+    the calls return (those comments are hand-written, so this keeps them honest)."""
+    text = README.read_text()
+    block = text.split("## Python API", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    import actcli
+
+    np.testing.assert_array_equal(
+        actcli.get("relu")([-10, -5, 0, 5, 10], negative_slope=0.5), [-5.0, -2.5, 0.0, 5.0, 10.0]
+    )
+    assert actcli.get("gelu", like="jax")(1.0) == 0.8411919906082768
+    assert actcli.spec("hard_swish").name == "hard_silu"
+    assert actcli.serialize(actcli.get("swish")) == "silu"
+    y = namespace["y"]
+    assert y.dtype == np.float32 and y.min() == 0.0 and y.max() == 3.0

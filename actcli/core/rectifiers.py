@@ -12,8 +12,20 @@ import numpy as np
 
 from actcli.registry import Param, Spec
 
-from ._array import NATIVE_DTYPES, _result, above, as_float, check_out, elementwise, fix_nan, times
-from ._stable import two_prod
+from ._array import (
+    NATIVE_DTYPES,
+    PARALLEL_MIN,
+    _result,
+    above,
+    as_float,
+    check_out,
+    elementwise,
+    fix_nan,
+    get_threads,
+    run_chunks,
+    times,
+)
+from ._stable import select, two_prod
 
 _KINK_RULE = "at a kink, the derivative of the flat (or saturated/negative) side"
 
@@ -30,9 +42,20 @@ def _relu_native(x, out, negative_slope=0.0, max_value=None, threshold=0.0):
     """max(x, 0) in the input's own dtype (exact: float32 needs no float64 round trip)."""
     if x.dtype not in NATIVE_DTYPES or (negative_slope, max_value, threshold) != (0.0, None, 0.0):
         return False
-    np.maximum(x, 0.0, out=out)
-    fix_nan(x, out)
+    _clip_plus_zero(x, 0.0, math.inf, out)
     return True
+
+
+def _clip_plus_zero(x, lo, hi, out):
+    """out = clip(x, lo, hi) + 0.0 for lo >= 0: max(x, 0) with +0.0 at -0.0. np.clip with
+    finite or infinite bounds runs at memory-copy speed; np.maximum(x, 0) and np.clip(x, 0,
+    None) take 1.7x as long. A float32 NaN keeps its payload and is made quiet by the + 0.0,
+    as through float64, so no NaN pass is needed; float64 kernels return a NaN input's exact
+    bits (signalling too), which the NaN pass restores."""
+    np.clip(x, lo, hi, out=out)
+    out += 0.0
+    if x.dtype == np.float64:
+        fix_nan(x, out)
 
 
 @elementwise(native=_relu_native)
@@ -50,7 +73,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
         if over.any():  # x - threshold overflowed although slope * (x - threshold) may not
             xo = x[over]
             below[over] = 2.0 * (negative_slope * (0.5 * xo - 0.5 * threshold))
-    return np.where(x > threshold, above, below)
+    return select(x > threshold, above, below)
 
 
 @elementwise
@@ -58,10 +81,10 @@ def relu_prime(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """1 on (threshold, max_value), 0 at and above max_value, negative_slope at and below."""
     active = x > threshold
     if max_value is not None:
-        inside = np.where(x < max_value, 1.0, 0.0)
+        inside = select(x < max_value, 1.0, 0.0)
     else:
         inside = 1.0
-    return np.where(active, inside, negative_slope)
+    return select(active, inside, negative_slope)
 
 
 def _relu_kinks(p):
@@ -87,20 +110,18 @@ def _leaky_relu_native(x, out, negative_slope=0.2):
 def leaky_relu(x, negative_slope=0.2):
     """x for x >= 0, negative_slope * x below (branch on the sign: max(x, a x) fails for a > 1)."""
     below = negative_slope * x if negative_slope != 0.0 else np.zeros_like(x)
-    return np.where(x >= 0, x, below)
+    return select(x >= 0, x, below)
 
 
 @elementwise
 def leaky_relu_prime(x, negative_slope=0.2):
-    return np.where(x > 0, 1.0, negative_slope)
+    return select(x > 0, 1.0, negative_slope)
 
 
 def _relu6_native(x, out):
     if x.dtype not in NATIVE_DTYPES:
         return False
-    np.maximum(x, 0.0, out=out)  # not np.clip, which keeps -0.0
-    np.minimum(out, 6.0, out=out)
-    fix_nan(x, out)
+    _clip_plus_zero(x, 0.0, 6.0, out)
     return True
 
 
@@ -119,16 +140,16 @@ def _threshold_native(x, out, threshold, default_value):
     if x.dtype not in NATIVE_DTYPES:
         return False
     if threshold == 0.0 and default_value == 0.0 and math.copysign(1.0, default_value) > 0:
-        np.maximum(x, 0.0, out=out)  # the same: max(x, 0) is +0.0 at x = -0.0 too
-    else:
-        np.copyto(out, np.where(above(x, threshold), x, out.dtype.type(default_value)))
+        _clip_plus_zero(x, 0.0, math.inf, out)  # the same: max(x, 0) is +0.0 at x = -0.0 too
+        return True
+    np.copyto(out, np.where(above(x, threshold), x, out.dtype.type(default_value)))
     fix_nan(x, out)
     return True
 
 
 @elementwise(native=_threshold_native)
 def threshold(x, threshold, default_value):
-    return np.where(x > threshold, x, default_value)
+    return select(x > threshold, x, default_value)
 
 
 @elementwise
@@ -156,23 +177,23 @@ _SELU_SCALE_ALPHA = 1.7580993408473768599402175208123
 @elementwise
 def elu(x, alpha=1.0):
     """x for x > 0, alpha * expm1(x) otherwise; expm1 sees only x <= 0 so it never overflows."""
-    return np.where(x > 0, x, alpha * np.expm1(_nonpositive(x)))
+    return select(x > 0, x, alpha * np.expm1(_nonpositive(x)))
 
 
 @elementwise
 def elu_prime(x, alpha=1.0):
-    return np.where(x > 0, 1.0, alpha * np.exp(_nonpositive(x)))
+    return select(x > 0, 1.0, alpha * np.exp(_nonpositive(x)))
 
 
 @elementwise
 def selu(x):
     neg = _SELU_SCALE_ALPHA * np.expm1(_nonpositive(x))
-    return np.where(x > 0, SELU_SCALE * x, neg)
+    return select(x > 0, SELU_SCALE * x, neg)
 
 
 @elementwise
 def selu_prime(x):
-    return np.where(x > 0, SELU_SCALE, _SELU_SCALE_ALPHA * np.exp(_nonpositive(x)))
+    return select(x > 0, SELU_SCALE, _SELU_SCALE_ALPHA * np.exp(_nonpositive(x)))
 
 
 def _div_exact(x, alpha):
@@ -180,7 +201,7 @@ def _div_exact(x, alpha):
     q = x / alpha
     p, e = two_prod(q, np.full_like(q, alpha))
     r = ((x - p) - e) / alpha
-    return q, np.where(np.isfinite(r), r, 0.0)
+    return q, select(np.isfinite(r), r, 0.0)
 
 
 @elementwise
@@ -189,14 +210,14 @@ def celu(x, alpha=1.0):
     q = _nonpositive(x) / alpha
     # Where |x / alpha| < 1e-20, alpha * expm1(x / alpha) = x to double precision; x / alpha
     # itself may be subnormal there, and its rounding would be scaled up by alpha.
-    return np.where((x >= 0) | (np.abs(q) < 1e-20), x, alpha * np.expm1(q))
+    return select((x >= 0) | (np.abs(q) < 1e-20), x, alpha * np.expm1(q))
 
 
 @elementwise
 def celu_prime(x, alpha=1.0):
     """exp(x / alpha) below 0, with the rounding of x / alpha undone (it is amplified by |x/alpha|)."""
     q, r = _div_exact(np.minimum(x, 0.0), alpha)
-    return np.where(x > 0, 1.0, np.exp(q) * (1.0 + r))
+    return select(x > 0, 1.0, np.exp(q) * (1.0 + r))
 
 
 # hard_* and piecewise polynomials ---------------------------------------------------------------
@@ -215,14 +236,21 @@ def hard_sigmoid_prime(x):
 
 @elementwise
 def hard_silu(x):
-    mid = x * (x + 3.0) / 6.0
-    return np.where(x <= -3, 0.0, np.where(x >= 3, x, mid))
+    """x (x + 3) / 6 between -3 and 3, without a branch: xc = max(x, -3) times the factor
+    max(-3 - xc, -6) / -6, which is exactly 1 at and above 3 and -0.0 at and below -3 (so the
+    product there is +0.0, while -0.0 and tiny negative x keep their sign)."""
+    xc = np.maximum(x, -3.0)  # NaN stays NaN; -inf becomes -3 (-inf * 0 would be NaN)
+    f = np.subtract(-3.0, xc)  # -(x + 3), exactly the negated sum; +0.0 at xc = -3
+    np.maximum(f, -6.0, out=f)
+    f /= -6.0
+    f *= xc
+    return f
 
 
 @elementwise
 def hard_silu_prime(x):
     mid = (2.0 * x + 3.0) / 6.0
-    return np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, mid))
+    return select(x <= -3, 0.0, select(x >= 3, 1.0, mid))
 
 
 def _hard_tanh_native(x, out):
@@ -246,7 +274,7 @@ def hard_tanh_prime(x):
 @elementwise
 def hard_shrink(x, threshold=0.5):
     if not math.isfinite(threshold):
-        return np.where(np.abs(x) > threshold, x, 0.0)
+        return select(np.abs(x) > threshold, x, 0.0)
     # x * [|x| > t] + 0.0: x, or a zero made +0.0 by the addition; no branch per lane.
     y = np.multiply(x, np.abs(x) > threshold)
     y += 0.0
@@ -261,7 +289,7 @@ def hard_shrink_prime(x, threshold=0.5):
 @elementwise
 def soft_shrink(x, threshold=0.5):
     if not math.isfinite(threshold):
-        return np.where(x > threshold, x - threshold, np.where(x < -threshold, x + threshold, 0.0))
+        return select(x > threshold, x - threshold, select(x < -threshold, x + threshold, 0.0))
     # The same subtractions without a branch: x - t above t, x - (-t) = x + t below -t, and
     # x - x = +0.0 between.
     return x - np.clip(x, -threshold, threshold)
@@ -277,12 +305,12 @@ def sparse_plus(x):
     """(x + 1)^2 / 4 on (-1, 1); x + 1 is exact near -1, so no cancellation."""
     t = x + 1.0
     mid = t * t / 4.0
-    return np.where(x <= -1, 0.0, np.where(x >= 1, x, mid))
+    return select(x <= -1, 0.0, select(x >= 1, x, mid))
 
 
 @elementwise
 def sparse_plus_prime(x):
-    return np.where(x <= -1, 0.0, np.where(x >= 1, 1.0, (x + 1.0) / 2.0))
+    return select(x <= -1, 0.0, select(x >= 1, 1.0, (x + 1.0) / 2.0))
 
 
 @elementwise
@@ -301,13 +329,27 @@ def _linear(x):
 
 
 def linear(x, out=None):
-    """The identity: a copy in x's float dtype with every bit kept, a signalling NaN's too (one
-    memory copy; the chunked path would add a NaN-quieting pass and its per-block overhead)."""
+    """The identity: a copy in x's float dtype with every bit kept, a signalling NaN's too. Large
+    arrays are copied by every thread in blocks of 1M (2 threads copy into fresh memory 1.2x
+    as fast as one memcpy); no NaN pass, no per-chunk kernel calls."""
     arr, dtype = as_float(x)
     if out is None:
-        return _result(arr.astype(dtype, copy=True))
-    np.copyto(check_out(out, arr.shape, dtype), arr)
-    return out
+        if arr.dtype != dtype or arr.size < PARALLEL_MIN or get_threads() == 1:
+            return _result(arr.astype(dtype, copy=True))
+        dest = np.empty(arr.shape, dtype)
+    else:
+        dest = check_out(out, arr.shape, dtype)
+        if not dest.flags.c_contiguous or arr.dtype != dtype:
+            np.copyto(dest, arr)
+            return dest
+    src, flat, step = arr.reshape(-1), dest.reshape(-1), 1 << 20
+
+    def work(indices):
+        for i in indices:
+            np.copyto(flat[i * step : (i + 1) * step], src[i * step : (i + 1) * step])
+
+    run_chunks(-(-src.size // step), src.size, work)
+    return dest if out is not None else _result(dest)
 
 
 linear.kernel = _linear.kernel

@@ -20,6 +20,7 @@ from ._stable import (
     log1pexp,
     mul_exp,
     normal_tail,
+    select,
     two_prod,
     two_sum,
 )
@@ -31,6 +32,7 @@ from ._stable import (
 )
 
 _INF = math.inf
+_SIGN_BIT = np.int64(-(2**63))
 
 
 def _times_exp(a, z, exp_z):
@@ -91,7 +93,25 @@ def exponential(x):
     return np.exp(x)
 
 
-@elementwise
+def _softsign_native(x, out):
+    """float32 (and float16) in: x / (1 + |x|) in float64, rounded once. float64 has 29 more
+    bits: the quotient's error (1.5 ULP of float64) cannot move the float32 rounding by more
+    than 2^-28 ULP, and adjacent float32 inputs below 2^25 are at least 2^-48 apart in value
+    (above, every result rounds to +-1), so the result stays monotone without the far form.
+    Clamped at +-2^26 (whose result also rounds to +-1), so +-inf gives +-1, not inf / inf."""
+    if x.dtype.itemsize > 4:
+        return False
+    y = x.astype(np.float64)
+    np.clip(y, -(2.0**26), 2.0**26, out=y)
+    d = np.abs(y)
+    d += 1.0
+    y /= d
+    np.copyto(out, y)
+    fix_nan(x, out)
+    return True
+
+
+@elementwise(native=_softsign_native)
 def softsign(x):
     """x / (1 + |x|) up to |x| = 1; beyond, sign(x) * (1 - 1 / (1 + |x|)), which is monotone
     in floating point (x / (1 + |x|) is not near 2^53, where 1 + |x| rounds up and down) and
@@ -99,10 +119,12 @@ def softsign(x):
     a = np.abs(x)
     y = a + 1.0
     far = np.divide(1.0, y)
-    np.subtract(1.0, far, out=far)
-    np.copysign(far, x, out=far)
-    np.divide(x, y, out=y)
-    return np.where(a > 1.0, far, y)
+    np.subtract(1.0, far, out=far)  # >= 0; x's sign is put back below
+    np.divide(x, y, out=y)  # already signed
+    far = select(a > 1.0, far, y)  # (np.abs clears a NaN's sign: a NaN lane is y's NaN)
+    bits = far.view(np.int64)
+    bits |= x.view(np.int64) & _SIGN_BIT  # copysign(far, x), without np.copysign's slow loop
+    return far
 
 
 @elementwise
@@ -151,7 +173,7 @@ def silu_prime(x):
     r = 1.0 / (1.0 + e)
     pos = r * (1.0 + xc * e * r)
     neg = _times_exp(r * (1.0 + xc * r), xc, e)
-    return np.where(x >= 0, pos, neg)
+    return select(x >= 0, pos, neg)
 
 
 # gelu ------------------------------------------------------------------------------------------
@@ -161,7 +183,7 @@ def _gelu_exact(x):
     """x * Phi(x): x * Phi(-|x|) below 0 and x - x * Phi(-|x|) above, the tail from normal_tail."""
     xc = np.clip(x, -1e10, 1e10)  # beyond, the result is x or -0; keeps inf * 0 out
     tail = normal_tail(xc, xc)
-    return np.where(x <= 0, tail, x - tail)
+    return select(x <= 0, tail, x - tail)
 
 
 def _gelu_exact_prime(x):
@@ -173,8 +195,8 @@ def _gelu_exact_prime(x):
     half = 0.5 * erfcx(np.abs(xc) * _SQRT1_2)
     slope = xc * _INV_SQRT_2PI
     below = x < 0
-    tail = mul_exp(np.where(below, half + slope, half - slope), hi, lo)
-    return np.where(below, tail, 1.0 - tail)
+    tail = mul_exp(select(below, half + slope, half - slope), hi, lo)
+    return select(below, tail, 1.0 - tail)
 
 
 # 2 * sqrt(2 / pi) and 2 * 0.044715 * sqrt(2 / pi) as double-doubles (hi, lo).
@@ -207,7 +229,7 @@ def _gelu_tanh(x):
     e = np.exp(-np.abs(vh)) * (1.0 - np.sign(vh) * vl)
     pos = x / (1.0 + e)
     neg = mul_exp(xc / (1.0 + e), vh, vl)
-    return np.where(vh >= 0, pos, neg)
+    return select(vh >= 0, pos, neg)
 
 
 def _gelu_tanh_prime(x):
@@ -219,7 +241,7 @@ def _gelu_tanh_prime(x):
     r = 1.0 / (1.0 + e)
     pos = r * (1.0 + xc * dv * e * r)
     neg = mul_exp(r * (1.0 + xc * dv * r), vh, vl)
-    return np.where(vh >= 0, pos, neg)
+    return select(vh >= 0, pos, neg)
 
 
 @elementwise
@@ -260,7 +282,7 @@ def mish(x):
     pos /= d
     np.subtract(1.0, pos, out=pos)
     pos *= x  # x (1 - 2e^2 / d)
-    return np.where(x > 0, pos, neg)
+    return select(x > 0, pos, neg)
 
 
 @elementwise
@@ -275,34 +297,40 @@ def mish_prime(x):
     d = 1.0 + 2.0 * ep * (1.0 + ep)
     e2 = ep * ep
     pos = (1.0 - 2.0 * e2 / d) + 4.0 * xp * e2 * (1.0 + ep) / (d * d)
-    return np.where(x > 0, pos, neg)
+    return select(x > 0, pos, neg)
 
 
 # squareplus ------------------------------------------------------------------------------------
 
 
-def _root(x, b):
-    """sqrt(x^2 + b) for b > 0: directly where x^2 + b can neither overflow nor lose b to
-    underflow, np.hypot (about 20 ns a value) only on the lanes and parameters beyond."""
+def _root(a, b):
+    """sqrt(a^2 + b) for a = |x| and b > 0: directly where a^2 + b can neither overflow nor
+    lose b to underflow, np.hypot (about 20 ns a value) only on the lanes and parameters beyond."""
     if not 1e-250 < b < 1e250:
-        return np.hypot(x, math.sqrt(b))
-    h = np.sqrt(x * x + b)
-    wide = ~(np.abs(x) < 1e125)  # also inf and NaN
-    if wide.any():
-        h[wide] = np.hypot(x[wide], math.sqrt(b))
+        return np.hypot(a, math.sqrt(b))
+    h = a * a
+    h += b
+    np.sqrt(h, out=h)
+    if a.size and not a.max() < 1e125:  # one pass finds no wide lane (inf and NaN included)
+        wide = ~(a < 1e125)
+        h[wide] = np.hypot(a[wide], math.sqrt(b))
     return h
 
 
 @elementwise
 def squareplus(x, b=4.0):
-    """(x + sqrt(x^2 + b)) / 2; for x < 0 as b / (2 (sqrt(x^2 + b) - x)), which cannot cancel;
-    sqrt(x^2 + b) from _root, so that x^2 cannot overflow."""
+    """(x + sqrt(x^2 + b)) / 2; for x < 0 as b / (2 (sqrt(x^2 + b) - x)), which cannot cancel.
+    Both are written in r = (sqrt(x^2 + b) + |x|) / 2, which cannot cancel either: r above 0,
+    (b / 4) / r below (the halves keep r finite at |x| = 1.8e308)."""
     if b == 0.0:  # relu; the general form would divide 0 by 0 at subnormal x
         return np.maximum(x, 0.0)
-    h = _root(x, b)
-    pos = 0.5 * x + 0.5 * h
-    neg = (0.25 * b) / (0.5 * h - 0.5 * x)  # halves: h - x overflows at x = -1.8e308
-    return np.where(x >= 0, pos, neg)
+    a = np.abs(x)
+    r = _root(a, b)
+    r *= 0.5
+    a *= 0.5
+    r += a
+    neg = np.divide(0.25 * b, r, out=a)
+    return select(x >= 0, r, neg)
 
 
 @elementwise
@@ -310,11 +338,11 @@ def squareplus_prime(x, b=4.0):
     """(1 + x / h) / 2; for x < 0 as (b / (4 h)) / ((h - x) / 2), which cannot cancel (and the
     halves keep h - x finite at x = -1.8e308)."""
     if b == 0.0:  # relu: the flat side at 0
-        return np.where(x > 0, 1.0, 0.0)
-    h = _root(x, b)
-    pos = np.where(np.isinf(x), 1.0, 0.5 + 0.5 * (x / h))
+        return select(x > 0, 1.0, 0.0)
+    h = _root(np.abs(x), b)
+    pos = select(np.isinf(x), 1.0, 0.5 + 0.5 * (x / h))
     neg = (0.25 * b / h) / (0.5 * h - 0.5 * x)
-    return np.where(x > 0, pos, neg)
+    return select(x > 0, pos, neg)
 
 
 # tanh_shrink -----------------------------------------------------------------------------------
