@@ -124,12 +124,14 @@ def sigmoid_prime(x: np.ndarray) -> np.ndarray:
 
 
 def log1pexp(x: np.ndarray) -> np.ndarray:
-    """softplus log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))."""
-    t = np.abs(x)
-    np.negative(t, out=t)
+    """softplus log(1 + exp(x)) = max(log1p(exp(min(x, 40))), x): below 40 the formula itself
+    (exp cannot overflow, log1p keeps a tiny exp(x) exact); above, log(1 + e^x) = x + e^-x
+    rounds to x (e^-40 is 1e-19 of 40), and the max picks x (the clamped value is about 40).
+    Three passes where max(x, 0) + log1p(exp(-|x|)) takes six."""
+    t = np.minimum(x, 40.0)
     np.exp(t, out=t)
     np.log1p(t, out=t)
-    return np.add(np.maximum(x, 0.0), t, out=t)
+    return np.maximum(t, x, out=t)  # a NaN x stays NaN
 
 
 # 1 / sqrt(2), 1 / sqrt(2 pi) and 1 / sqrt(pi), each to the nearest double.
