@@ -199,7 +199,8 @@ def test_axiswise_same_bits_any_blocking_and_threads(small_chunks, spec, which, 
     extra = [np.moveaxis(a, axis, -1).reshape(-1, moved.shape[-1]) for a in args]
     with np.errstate(all="ignore"):
         rows = np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]), dtype=np.float64)
-        ref = np.asarray(fn.kernel(rows, *extra)).astype(x.dtype)
+        narrow = getattr(fn, "narrow", None) if x.dtype.itemsize <= 4 else None
+        ref = np.asarray((narrow or fn.kernel)(rows, *extra)).astype(x.dtype)
     tail = ref.shape[1:]
     ref = ref.reshape(*moved.shape[:-1], *tail)
     if which != "jacobian":

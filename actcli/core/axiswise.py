@@ -80,6 +80,41 @@ def softmax_kernel(x):
     return _softmax(x)
 
 
+def _narrow_rows(x):
+    """(z, special) for float32/float16 rows: z = x - max(x) in float64 (exact wherever
+    exp(z) can reach a float32 result: |z| < 2^7 and both terms have 24-bit significands, or
+    within 2^-47 of it), and the rows with +inf, NaN or only -inf."""
+    m = np.max(x, axis=1, keepdims=True)
+    special = ~np.isfinite(m[:, 0])
+    if special.any():
+        m[special] = 0.0
+    return x - m, special
+
+
+def softmax_narrow(x):
+    """softmax for float32/float16 input: exp(z) / sum exp(z) in float64, rounded once; the
+    double-double shift and the deep tail of the float64 kernel are below float32's reach."""
+    e, special = _narrow_rows(x)
+    np.exp(e, out=e)
+    e /= np.sum(e, axis=1, keepdims=True)
+    if special.any():
+        e[special] = _special_softmax(x[special])
+    return e
+
+
+def log_softmax_narrow(x):
+    """log_softmax for float32/float16 input: z - log1p(rest), rest = the sum of exp(z) over
+    every entry but one maximum (log of the whole sum would lose a tiny result near 0)."""
+    z, special = _narrow_rows(x)
+    e = np.exp(z)
+    e[np.arange(x.shape[0]), np.argmax(z, axis=1)] = 0.0
+    rest = np.sum(e, axis=1, keepdims=True)
+    z -= np.log1p(rest)
+    if special.any():
+        z[special] = np.log(_special_softmax(x[special]))
+    return z
+
+
 def softmax_prime_kernel(x):
     """s (1 - s) with 1 - s = -expm1(log_softmax) (no cancellation when s is near 1)."""
     shifted = _shifted(x)
@@ -147,6 +182,17 @@ def glu_kernel(x):
         zero = np.isneginf(b) & np.isfinite(a)
         y[zero] = 0.0 * a[zero]
     return y
+
+
+def glu_narrow(x):
+    """glu for float32/float16 input: a / (1 + exp(-b)) in float64 with b >= -700 (exp(700)
+    does not overflow; a * sigmoid(-700) is 0 in float32 whatever a is, with a's sign)."""
+    a, b = _halves(x)
+    e = np.maximum(b, -700.0)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    e += 1.0
+    return np.divide(a, e, out=e)
 
 
 def glu_prime_kernel(x):
@@ -252,12 +298,12 @@ def sparsemax_jvp_kernel(x, v):
     return s * (v - np.sum(s * v, axis=1, keepdims=True) / size)
 
 
-def _axis_spec(name, kernels, outputs="same", **facts):
+def _axis_spec(name, kernels, outputs="same", narrow=None, **facts):
     fn, prime, jac, jvp = kernels
     half = "half" if outputs == "half" else ""
     return Spec(
         name=name,
-        fn=rowwise(fn, outputs=outputs),
+        fn=rowwise(fn, outputs=outputs, narrow=narrow),
         prime=rowwise(prime, outputs=outputs),
         jacobian=rowwise(jac, outputs=f"{half}_matrix" if half else "matrix"),
         jvp=rowwise(jvp, outputs=outputs),
@@ -278,6 +324,7 @@ SPECS = (
     _axis_spec(
         "softmax",
         _SOFTMAX_KERNELS,
+        narrow=softmax_narrow,
         formula="exp(x_i) / sum_j exp(x_j)",
         prime_formula="diagonal of the Jacobian: s_i * (1 - s_i); J = diag(s) - s s^T",
         description=(
@@ -295,6 +342,7 @@ SPECS = (
             log_softmax_jacobian_kernel,
             log_softmax_jvp_kernel,
         ),
+        narrow=log_softmax_narrow,
         formula="x_i - log(sum_j exp(x_j))",
         prime_formula="diagonal of the Jacobian: 1 - softmax_i; J = I - 1 softmax^T",
         description="The logarithm of softmax, computed without forming softmax (exact for tiny probabilities).",
@@ -304,6 +352,7 @@ SPECS = (
         "glu",
         (glu_kernel, glu_prime_kernel, glu_jacobian_kernel, glu_jvp_kernel),
         outputs="half",
+        narrow=glu_narrow,
         formula="a * sigmoid(b), where x = [a, b] is split in halves along the axis",
         prime_formula="d y_i / d a_i = sigmoid(b_i) (the derivative along the first half)",
         description="Gated linear unit: the first half of the vector gated by the sigmoid of the second half.",
