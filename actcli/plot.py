@@ -32,6 +32,7 @@ import math
 import os
 import sys
 import textwrap
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,14 @@ _BASE_RC: dict[str, Any] = {
     "pdf.fonttype": 42,  # TrueType in PDF/EPS: journals reject Type 3 fonts
     "ps.fonttype": 42,
     "svg.hashsalt": "actcli",  # reproducible SVG ids
+}
+# Deflate's run-length strategy for PNG: the same pixels, a file ~4% larger, and encoding a
+# 1280 x 800 plot (mostly flat colour) takes ~22 ms instead of ~30 ms of a ~0.55 s `plot` run.
+# No dates in SVG and PDF: the same plot gives the same bytes (with svg.hashsalt's fixed ids).
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "png": {"pil_kwargs": {"compress_type": zlib.Z_RLE}},
+    "svg": {"metadata": {"Date": None}},
+    "pdf": {"metadata": {"CreationDate": None}},
 }
 
 
@@ -367,8 +376,12 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float | None = None)
         UsageError: unknown extension, missing folder. DataError: the write failed.
     """
     fmt = check_output(path)
-    with atomic_output(os.fspath(path), binary=True) as stream:
-        fig.savefig(stream, format=fmt, dpi=dpi if dpi is not None else "figure")
+    # The writers read rcParams when they write (pdf.fonttype, svg.hashsalt, a style's
+    # savefig.*), so the figure's look is active again here, not only while it was built.
+    with _Look(getattr(fig, "_actcli_style", None)):
+        with atomic_output(os.fspath(path), binary=True) as stream:
+            options = _SAVE_OPTIONS.get(fmt, {})
+            fig.savefig(stream, format=fmt, dpi=dpi if dpi is not None else "figure", **options)
     return Path(path)
 
 
@@ -395,11 +408,13 @@ class _Look:
 
     def __enter__(self) -> None:
         import matplotlib  # lazy: start-up time
-        import matplotlib.style
 
         self._rc = matplotlib.rc_context(_BASE_RC)
         self._rc.__enter__()
         if self.style:
+            # Only here: importing matplotlib.style reads all ~30 bundled style files (~7 ms).
+            import matplotlib.style
+
             try:
                 self._style = matplotlib.style.context(self.style)
                 self._style.__enter__()
@@ -424,7 +439,7 @@ def _palette() -> list[str]:
     return list(colors) if colors else ["#1f77b4", "#ff7f0e"]
 
 
-def _new_figure(size: Sequence[float], dpi: float, interactive: bool) -> Figure:
+def _new_figure(size: Sequence[float], dpi: float, interactive: bool, style: str | None) -> Figure:
     w, h = (float(v) for v in size)
     if not (w > 0 and h > 0 and math.isfinite(w) and math.isfinite(h)):
         raise UsageError(f"size must be two positive numbers (inches), got {w:g} {h:g}")
@@ -435,10 +450,13 @@ def _new_figure(size: Sequence[float], dpi: float, interactive: bool) -> Figure:
     if interactive:
         import matplotlib.pyplot as plt  # lazy: start-up time; only --show needs a GUI backend
 
-        return plt.figure(figsize=(w, h), dpi=dpi)
-    from matplotlib.figure import Figure  # lazy: start-up time
+        fig = plt.figure(figsize=(w, h), dpi=dpi)
+    else:
+        from matplotlib.figure import Figure  # lazy: start-up time
 
-    return Figure(figsize=(w, h), dpi=dpi)
+        fig = Figure(figsize=(w, h), dpi=dpi)
+    fig._actcli_style = style  # save() writes under the same rc settings and style
+    return fig
 
 
 def _tex_safe(text: str) -> str:
@@ -503,7 +521,9 @@ def figure(
     ylim = check_range("ylim", ylim)
     panels = layout == "panels" and derivative
     with _Look(style):
-        fig = _new_figure(size or ((10.0, 4.0) if panels else DEFAULT_SIZE), dpi, interactive)
+        fig = _new_figure(
+            size or ((10.0, 4.0) if panels else DEFAULT_SIZE), dpi, interactive, style
+        )
         palette = _palette()
         if panels:
             ax_f, ax_d = fig.subplots(1, 2, sharex=True)
@@ -591,7 +611,7 @@ def gallery(
     )
     with _Look(style):
         size = (panel_size[0] * columns, panel_size[1] * rows + 0.5)
-        fig = _new_figure(size, dpi, interactive)
+        fig = _new_figure(size, dpi, interactive, style)
         palette = _palette()
         axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
         for i, (ax, spec) in enumerate(zip(axes, specs, strict=False)):
@@ -660,7 +680,7 @@ def flavours_figure(
     styles = ("-", "--", ":", "-.")
     ref_label, ref = series[0]
     with _Look(None):
-        fig = _new_figure(size or (6.4, 6.0), dpi, False)
+        fig = _new_figure(size or (6.4, 6.0), dpi, False, None)
         palette = _palette()
         ax_f, ax_d = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
         for i, (text, y) in enumerate(series):

@@ -372,6 +372,26 @@ def test_show_falls_back_when_the_backend_cannot_open_windows(runner, tmp_path, 
     assert (tmp_path / "tanh.png").stat().st_size > 1000
 
 
+def test_pdf_and_eps_embed_truetype_not_type3_fonts(small_figure, tmp_path):
+    """pdf.fonttype/ps.fonttype 42 must be in force when the file is written, not only while
+    the figure is built (journals reject Type 3 fonts)."""
+    pdf = plot.save(small_figure, tmp_path / "f.pdf").read_bytes()
+    assert b"/Type3" not in pdf and b"/CIDFontType2" in pdf
+    eps = plot.save(small_figure, tmp_path / "f.eps").read_bytes()
+    assert b"/FontType 3" not in eps and b"/FontType 42" in eps
+
+
+@pytest.mark.parametrize("suffix", ["svg", "pdf", "png"])
+def test_the_same_plot_gives_the_same_bytes(tmp_path, suffix):
+    """No dates or random ids in the files: two runs of one plot write identical files."""
+
+    def made(name):
+        fig = plot.figure(plot.curves([("gelu", None)], points=101), size=(3, 2), dpi=50)
+        return plot.save(fig, tmp_path / f"{name}.{suffix}").read_bytes()
+
+    assert made("a") == made("b")
+
+
 def test_style_colours_apply():
     import matplotlib.style
 
