@@ -102,15 +102,18 @@ def select(mask: np.ndarray, a: np.ndarray | float, b: np.ndarray | float) -> np
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)), built from e = exp(-|x|) so that nothing overflows or cancels."""
-    e = np.abs(x)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    r = e + 1.0
-    np.divide(1.0, r, out=r)
-    # r for x >= 0, e * r below, as r * max(e, [x >= 0]) (0 <= e <= 1): no branch per lane.
-    np.maximum(e, x >= 0, out=e)
-    return np.multiply(r, e, out=r)
+    """1 / (1 + exp(-x)) as written, down to x = -708: each step is monotone, so the result is
+    too (r * exp(x) from e = exp(-|x|) let neighbours swap by an ULP below 0, where the two
+    roundings pull opposite ways); within 2 ULP. Below -708 exp(-x) overflows, and there the
+    result is exp(x) itself (1 + exp(x) rounds to 1)."""
+    y = np.negative(x)
+    np.exp(y, out=y)
+    y += 1.0
+    np.divide(1.0, y, out=y)
+    if x.size and not x.min() >= -708.0:  # one quick pass finds no deep lane (NaN: look)
+        deep = x < -708.0
+        y[deep] = np.exp(x[deep])
+    return y
 
 
 def sigmoid_prime(x: np.ndarray) -> np.ndarray:

@@ -113,18 +113,20 @@ def _softsign_native(x, out):
 
 @elementwise(native=_softsign_native)
 def softsign(x):
-    """x / (1 + |x|) up to |x| = 1; beyond, sign(x) * (1 - 1 / (1 + |x|)), which is monotone
-    in floating point (x / (1 + |x|) is not near 2^53, where 1 + |x| rounds up and down) and
-    gives +-1 at +-inf without an inf / inf."""
+    """sign(x) / (1 + 1 / |x|): a chain of correctly rounded monotone steps, so monotone in
+    floating point, which x / (1 + |x|) is not (where 1 + |x| rounds, neighbours swap by an
+    ULP: near 0.2, 0.3, 1.4, 2^53, ...); within 1.5 ULP; +-1 at +-inf, +-0 at +-0. Below 2^-60
+    the result is x itself (1 / |x| would overflow for subnormals)."""
     a = np.abs(x)
-    y = a + 1.0
-    far = np.divide(1.0, y)
-    np.subtract(1.0, far, out=far)  # >= 0; x's sign is put back below
-    np.divide(x, y, out=y)  # already signed
-    far = select(a > 1.0, far, y)  # (np.abs clears a NaN's sign: a NaN lane is y's NaN)
-    bits = far.view(np.int64)
-    bits |= x.view(np.int64) & _SIGN_BIT  # copysign(far, x), without np.copysign's slow loop
-    return far
+    y = np.divide(1.0, a)
+    y += 1.0
+    np.divide(1.0, y, out=y)
+    if a.size and not a.min() >= 2.0**-60:  # one quick pass finds no tiny lane (min of NaN: NaN)
+        tiny = a < 2.0**-60
+        y[tiny] = a[tiny]
+    bits = y.view(np.int64)
+    bits |= x.view(np.int64) & _SIGN_BIT  # copysign(y, x) for y >= 0, without its slow loop
+    return y
 
 
 @elementwise
