@@ -341,7 +341,25 @@ def _root(a, b):
     return h
 
 
-@elementwise
+def _squareplus_native(x, out, b=4.0):
+    """float32 (and float16) in, 1e-30 < b < 1e30: the float64 kernel without its guards, as
+    x^2 (exact: 48 bits) + b cannot overflow or lose b, nor h + |x| overflow, for such x."""
+    if x.dtype.itemsize > 4 or not 1e-30 < b < 1e30:
+        return False
+    y = x.astype(np.float64)
+    a = np.abs(y)
+    r = a * a
+    r += b
+    np.sqrt(r, out=r)
+    r += a  # h + |x|: 2 * the value above 0
+    neg = np.divide(0.5 * b, r, out=a)  # b / (2 (h + |x|)): the value below 0
+    r *= 0.5
+    np.copyto(out, select(y >= 0, r, neg))
+    fix_nan(x, out)
+    return True
+
+
+@elementwise(native=_squareplus_native)
 def squareplus(x, b=4.0):
     """(x + sqrt(x^2 + b)) / 2; for x < 0 as b / (2 (sqrt(x^2 + b) - x)), which cannot cancel.
     Both are written in r = (sqrt(x^2 + b) + |x|) / 2, which cannot cancel either: r above 0,
