@@ -26,8 +26,15 @@ def hard_sigmoid_keras2_prime(x):
 
 
 def _prelu_native(x, out, alpha=0.0):
-    """For slopes in (0, 1]: max(x, alpha * x), as rectifiers._leaky_relu_native explains."""
-    if x.dtype not in NATIVE_DTYPES or not np.all((0.0 < alpha) & (alpha <= 1.0)):
+    """For slopes in (0, 1]: max(x, alpha * x), as rectifiers._leaky_relu_native explains. For
+    the default 0: clip(x, 0, inf), which keeps x = -0.0 as the kernel does (x >= 0 there)."""
+    if x.dtype not in NATIVE_DTYPES:
+        return False
+    if np.ndim(alpha) == 0 and alpha == 0.0:
+        np.clip(x, 0.0, np.inf, out=out)
+        fix_nan(x, out)
+        return True
+    if not np.all((0.0 < alpha) & (alpha <= 1.0)):
         return False
     times(x, alpha, out)
     np.maximum(x, out, out=out)
