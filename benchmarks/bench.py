@@ -748,7 +748,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--n", type=int, default=10_000_000, help="elements per array (core)")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds per measurement (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds per measurement (median)")
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated subset")
     parser.add_argument("--only", default="", help="comma-separated name fragments (core, axis)")
     parser.add_argument("--csv-rows", type=int, default=2_000_000)
