@@ -406,7 +406,8 @@ def _numeric_array(array: np.ndarray, source: str) -> np.ndarray:
 
 
 def _sniff_format(line: str) -> str:
-    if "," in line:
+    # A quoted first cell means CSV even without a comma: one quoted column ("x" / "1.5").
+    if "," in line or line.lstrip().startswith('"'):
         return "csv"
     if "\t" in line:
         return "tsv"

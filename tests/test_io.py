@@ -138,6 +138,13 @@ def test_headerless_single_column_text():
     assert table.rows == [["1"], ["2"], ["3"]]
 
 
+def test_one_quoted_column_without_a_file_name_is_csv():
+    """From stdin nothing names the format: a quoted first cell says CSV, comma or not."""
+    table = io.read_text_table(_stream('"x"\n"1.5"\n"-2"\n'), "stdin")
+    assert table.names == ["x"] and table.has_header
+    assert table.rows == [["1.5"], ["-2"]]
+
+
 def test_whitespace_text_several_columns_and_tsv():
     table = io.read_text_table(_stream("1  2\n3\t4\n"), "t", fmt="text")
     assert table.rows == [["1", "2"], ["3", "4"]] and table.names == ["x1", "x2"]
