@@ -972,7 +972,7 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
     "softsign": [{}],
     "sparse_plus": [{}],
     "sparse_sigmoid": [{}],
-    "squareplus": [{}, {"b": 0.0}, {"b": 0.01}, {"b": 100.0}],
+    "squareplus": [{}, {"b": 0.0}, {"b": 0.01}, {"b": 100.0}, {"b": 2.225073858507203e-309}],
     "tanh": [{}],
     "tanh_shrink": [{}],
     "threshold": [

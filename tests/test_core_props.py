@@ -364,3 +364,17 @@ def test_keras_documented_selu_constants():
     assert oracle.ulp_error(f(1.0), oracle.SELU_SCALE, np.float64) <= 4
     assert oracle.ulp_error(f(-np.inf), -scale_alpha, np.float64) <= 4
     assert oracle.ulp_error(f(-1000.0), -scale_alpha, np.float64) <= 4
+
+
+@pytest.mark.parametrize("which", ["value", "derivative"])
+def test_squareplus_with_a_subnormal_b(which):
+    """b = 2.2e-309: b / h and 0.25 * b lose bits as subnormals although the results, up to
+    b / (2 h (h - x)) ~ 3e-308, are normal (the derivative was 4.9 ULP off at x = -0.13)."""
+    b = 2.225073858507203e-309
+    ora = oracle.ELEMENTWISE["squareplus"]
+    x = np.concatenate([-np.geomspace(1e-160, 1e3, 400), np.geomspace(1e-160, 1e3, 50), [0.0]])
+    fn = actcli.get("squareplus") if which == "value" else actcli.derivative("squareplus")
+    got = fn(x, b=b)
+    want_of = ora.value if which == "value" else ora.derivative
+    errors = [oracle.ulp_error(g, want_of(v, b=b), np.float64) for v, g in zip(x, got, strict=True)]
+    assert max(errors) <= 4, f"{max(errors):.2f} ULP at x = {x[int(np.argmax(errors))]!r}"

@@ -371,7 +371,8 @@ def squareplus(x, b=4.0):
     r *= 0.5
     a *= 0.5
     r += a
-    neg = np.divide(0.25 * b, r, out=a)
+    neg = np.divide(b, r, out=a)  # b / r, then / 4: 0.25 * b would drop bits of a subnormal b
+    neg *= 0.25
     return select(x >= 0, r, neg)
 
 
@@ -383,7 +384,13 @@ def squareplus_prime(x, b=4.0):
         return select(x > 0, 1.0, 0.0)
     h = _root(np.abs(x), b)
     pos = select(np.isinf(x), 1.0, 0.5 + 0.5 * (x / h))
-    neg = (0.25 * b / h) / (0.5 * h - 0.5 * x)
+    # b scaled by 2^60 (exactly) when tiny: b / h would be subnormal, and lose bits, for a
+    # subnormal b although the result b / (2 h (h - x)) is not; 0.25 * b would too.
+    scale = 2.0**60 if b < 2.0**-960 else 1.0
+    neg = ((b * scale) / h) * 0.25
+    neg /= 0.5 * h - 0.5 * x
+    if scale != 1.0:
+        neg /= scale
     return select(x > 0, pos, neg)
 
 
