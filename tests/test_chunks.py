@@ -112,7 +112,8 @@ def unchunked(fn, x: np.ndarray, params: dict) -> np.ndarray:
         return x.copy()
     with np.errstate(all="ignore"):  # a signalling NaN warns as it is cast
         x64 = x.astype(np.float64).reshape(-1)
-        y = np.array(fn.kernel(x64, **params), dtype=np.float64)
+        narrow = getattr(fn, "narrow", None) if x.dtype.itemsize <= 4 else None
+        y = np.array((narrow or fn.kernel)(x64, **params), dtype=np.float64)
         nan = np.isnan(x64)
         y[nan] = x64[nan]
         return y.astype(x.dtype).reshape(x.shape)

@@ -256,6 +256,7 @@ def elementwise(
     kernel: Callable[..., np.ndarray] | None = None,
     *,
     native: Callable[..., bool] | None = None,
+    narrow: Callable[..., np.ndarray] | None = None,
 ) -> Any:
     """Wraps a float64 1-D kernel into a dtype-preserving, chunked function ``f(x, **params)``.
 
@@ -265,17 +266,21 @@ def elementwise(
     ``native(x, out, **params) -> bool``, optional, is tried first on each block in the input's
     own dtype: it fills ``out`` and returns True where it can give the kernel's exact bits
     faster (a relu in float32 needs no float64), else returns False and the kernel runs.
-    Used as ``@elementwise`` or ``@elementwise(native=...)``.
+    ``narrow``, optional, is the kernel for float16/float32 input (still on float64 chunks): a
+    shorter formula that float64's 29 extra bits make exact there, without the float64
+    kernel's guards against overflow and cancellation. The same rule: it must not write into x.
+    Used as ``@elementwise`` or ``@elementwise(native=..., narrow=...)``.
 
     ``f(x, out=y)`` writes the result into ``y`` (same shape and dtype as the result) and
     returns it, as a ufunc does: no fresh array, so no first touch of new memory.
     """
     if kernel is None:
-        return functools.partial(elementwise, native=native)
+        return functools.partial(elementwise, native=native, narrow=narrow)
 
     @functools.wraps(kernel)
     def run(x: ArrayLike, out: np.ndarray | None = None, **params: Any) -> Any:
         arr, dtype = as_float(x)
+        chosen = narrow if narrow is not None and dtype.itemsize <= 4 else kernel
         arrays = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
         if arrays:
             # One value (a PReLU alpha of shape (1,)) goes to the kernel as a scalar: broadcast
@@ -332,7 +337,7 @@ def elementwise(
                                 buf = np.empty(min(step, size))
                             np.copyto(buf[: stop - start], x64)
                             x64 = buf[: stop - start]
-                        out[start:stop] = kernel(x64, **_sliced(params, arrays, start, stop))
+                        out[start:stop] = chosen(x64, **_sliced(params, arrays, start, stop))
                     # NaN in, NaN out (with its payload), whatever branch a kernel took.
                     fix_nan(flat[first:last], out[first:last])
 
@@ -343,6 +348,7 @@ def elementwise(
 
     run.kernel = kernel  # type: ignore[attr-defined]
     run.native = native  # type: ignore[attr-defined]
+    run.narrow = narrow  # type: ignore[attr-defined]
     run.takes_out = True  # type: ignore[attr-defined]
     return run
 

@@ -93,25 +93,20 @@ def exponential(x):
     return np.exp(x)
 
 
-def _softsign_native(x, out):
-    """float32 (and float16) in: x / (1 + |x|) in float64, rounded once. float64 has 29 more
-    bits: the quotient's error (1.5 ULP of float64) cannot move the float32 rounding by more
-    than 2^-28 ULP, and adjacent float32 inputs below 2^25 are at least 2^-48 apart in value
-    (above, every result rounds to +-1), so the result stays monotone without the far form.
+def _softsign_narrow(x):
+    """float32 (and float16) in: x / (1 + |x|) in float64. float64 has 29 more bits: the
+    quotient's error (1.5 ULP of float64) cannot move the float32 rounding by more than 2^-28
+    ULP, and adjacent float32 inputs below 2^25 are at least 2^-48 apart in value (above, every
+    result rounds to +-1), so the result stays monotone without the float64 kernel's form.
     Clamped at +-2^26 (whose result also rounds to +-1), so +-inf gives +-1, not inf / inf."""
-    if x.dtype.itemsize > 4:
-        return False
-    y = x.astype(np.float64)
-    np.clip(y, -(2.0**26), 2.0**26, out=y)
+    y = np.clip(x, -(2.0**26), 2.0**26)
     d = np.abs(y)
     d += 1.0
     y /= d
-    np.copyto(out, y)
-    fix_nan(x, out)
-    return True
+    return y
 
 
-@elementwise(native=_softsign_native)
+@elementwise(narrow=_softsign_narrow)
 def softsign(x):
     """sign(x) / (1 + 1 / |x|): a chain of correctly rounded monotone steps, so monotone in
     floating point, which x / (1 + |x|) is not (where 1 + |x| rounds, neighbours swap by an
@@ -259,16 +254,13 @@ def gelu_prime(x, approximate=False):
 # mish ------------------------------------------------------------------------------------------
 
 
-def _mish_native(x, out):
-    """float32 (and float16) in: x * n / (n + 2), n = e (e + 2), e = exp(x), in float64 and
-    rounded once; the float64 kernel's second form for x > 0 is not needed. With x clamped to
-    [-200, 40] for e, the factor n / (n + 2) has a few ULP of float64 error (no cancellation:
-    every term is positive), 2^-26 ULP of the float32 result; above 40 it is 1 to 1e-35, and
-    below -200 the product with max(x, -200) is -0.0 as the float32 truth rounds to."""
-    if x.dtype.itemsize > 4:
-        return False
-    y = x.astype(np.float64)
-    np.maximum(y, -200.0, out=y)  # -inf * 0 would be NaN; NaN stays NaN
+def _mish_narrow(x):
+    """float32 (and float16) in: x * n / (n + 2), n = e (e + 2), e = exp(x), in float64; the
+    float64 kernel's second form for x > 0 is not needed. With x clamped to [-200, 40] for e,
+    the factor n / (n + 2) has a few ULP of float64 error (no cancellation: every term is
+    positive), 2^-26 ULP of the float32 result; above 40 it is 1 to 1e-35, and below -200 the
+    product with max(x, -200) is -0.0 as the float32 truth rounds to."""
+    y = np.maximum(x, -200.0)  # -inf * 0 would be NaN; NaN stays NaN
     e = np.minimum(y, 40.0)
     np.exp(e, out=e)
     n = e + 2.0
@@ -276,12 +268,10 @@ def _mish_native(x, out):
     e = np.add(n, 2.0, out=e)
     n /= e
     n *= y
-    np.copyto(out, n)
-    fix_nan(x, out)
-    return True
+    return n
 
 
-@elementwise(native=_mish_native)
+@elementwise(narrow=_mish_narrow)
 def mish(x):
     """x * tanh(softplus(x)) = x * n / (n + 2), n = e (e + 2), e = exp(x); for x > 0 the form
     1 - 2 e'^2 / (1 + 2 e' + 2 e'^2) with e' = exp(-x), so nothing overflows or cancels."""
@@ -341,25 +331,23 @@ def _root(a, b):
     return h
 
 
-def _squareplus_native(x, out, b=4.0):
+def _squareplus_narrow(x, b=4.0):
     """float32 (and float16) in, 1e-30 < b < 1e30: the float64 kernel without its guards, as
-    x^2 (exact: 48 bits) + b cannot overflow or lose b, nor h + |x| overflow, for such x."""
-    if x.dtype.itemsize > 4 or not 1e-30 < b < 1e30:
-        return False
-    y = x.astype(np.float64)
-    a = np.abs(y)
+    x^2 (exact: 48 bits) + b cannot overflow or lose b, nor h + |x| overflow, for such x.
+    Other b: the float64 kernel."""
+    if not 1e-30 < b < 1e30:
+        return squareplus.kernel(x, b)
+    a = np.abs(x)
     r = a * a
     r += b
     np.sqrt(r, out=r)
     r += a  # h + |x|: 2 * the value above 0
     neg = np.divide(0.5 * b, r, out=a)  # b / (2 (h + |x|)): the value below 0
     r *= 0.5
-    np.copyto(out, select(y >= 0, r, neg))
-    fix_nan(x, out)
-    return True
+    return select(x >= 0, r, neg)
 
 
-@elementwise(native=_squareplus_native)
+@elementwise(narrow=_squareplus_narrow)
 def squareplus(x, b=4.0):
     """(x + sqrt(x^2 + b)) / 2; for x < 0 as b / (2 (sqrt(x^2 + b) - x)), which cannot cancel.
     Both are written in r = (sqrt(x^2 + b) + |x|) / 2, which cannot cancel either: r above 0,
@@ -397,28 +385,23 @@ def squareplus_prime(x, b=4.0):
 # tanh_shrink -----------------------------------------------------------------------------------
 
 
-def _tanh_shrink_native(x, out):
-    """float32 (and float16) in: x - tanh(x) in float64, rounded once. The subtraction loses
-    about 3 / x^2 of tanh's relative accuracy (2^-52): for |x| >= 0.01 that leaves 2^-37, far
-    below float32's half ULP; below 0.01, x^3 / 3 - 2 x^5 / 15, whose next term is 5e-10 of
-    the sum. The float64 kernel's continued fraction is not needed."""
-    if x.dtype.itemsize > 4:
-        return False
-    y = x.astype(np.float64)
-    t = np.tanh(y)
-    t -= y
+def _tanh_shrink_narrow(x):
+    """float32 (and float16) in: x - tanh(x) in float64. The subtraction loses about 3 / x^2
+    of tanh's relative accuracy (2^-52): for |x| >= 0.01 that leaves 2^-37, far below
+    float32's half ULP; below 0.01, x^3 / 3 - 2 x^5 / 15, whose next term is 5e-10 of the
+    sum. The float64 kernel's continued fraction is not needed."""
+    t = np.tanh(x)
+    t -= x
     np.negative(t, out=t)  # x - tanh(x), with x - x = +0.0 kept for x = 0
-    small = np.flatnonzero(np.abs(y) < 0.01)  # few lanes: a list of indices, not a mask
+    small = np.flatnonzero(np.abs(x) < 0.01)  # few lanes: a list of indices, not a mask
     if small.size:
-        xs = y.take(small)
+        xs = x.take(small)
         x2 = xs * xs
         t[small] = xs * x2 * (1.0 / 3.0 - (2.0 / 15.0) * x2)
-    np.copyto(out, t)
-    fix_nan(x, out)
-    return True
+    return t
 
 
-@elementwise(native=_tanh_shrink_native)
+@elementwise(narrow=_tanh_shrink_narrow)
 def tanh_shrink(x):
     """x - tanh(x); below |x| = 1.5, where the subtraction cancels (x - tanh(x) is 0 at 1e-8
     in floating point; the truth is 3.3e-25), from Lambert's continued fraction
