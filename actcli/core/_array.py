@@ -188,13 +188,20 @@ def _result(out: np.ndarray) -> Any:
 NATIVE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def exact_in(dtype: np.dtype, value: Any) -> np.ndarray | None:
+    """``value`` (a number or an array) in ``dtype`` when every element is exactly
+    representable there, else None. Compared in float64: NumPy 2 would round a Python float
+    to float32 before comparing it with a float32 (NEP 50), so 0.1 would pass."""
+    f = np.asarray(value, dtype=np.float64)
+    native = f.astype(dtype)
+    return native if np.array_equal(native, f) else None
+
+
 def above(x: np.ndarray, threshold: float) -> np.ndarray:
     """x > threshold with the answer float64 would give: in x's dtype when the threshold is
-    exactly representable there, else in float64 (a Python float would be rounded to float32)."""
-    native = x.dtype.type(threshold)
-    if float(native) == threshold:  # float(): numpy would compare in x.dtype (NEP 50)
-        return np.greater(x, native)
-    return np.greater(x, np.float64(threshold))
+    exactly representable there, else in float64."""
+    native = exact_in(x.dtype, threshold)
+    return np.greater(x, native if native is not None else np.float64(threshold))
 
 
 def times(x: np.ndarray, factor: Any, out: np.ndarray) -> None:
@@ -202,16 +209,12 @@ def times(x: np.ndarray, factor: Any, out: np.ndarray) -> None:
     dtype when every factor is exact there (two float32 factors have an exact float64 product,
     so the float32 product is that product rounded once); else through float64 with plain
     conversions (a mixed float32 x float64 multiply converts lane by lane, twice as slow)."""
-    f = np.asarray(factor, dtype=np.float64)
-    if x.dtype == np.float64:
-        np.multiply(x, f, out=out)
-        return
-    native = f.astype(x.dtype)
-    if np.array_equal(native, f):  # compared in float64
+    native = exact_in(x.dtype, factor)
+    if native is not None:  # also every float64 x
         np.multiply(x, native, out=out)
     else:
         product = x.astype(np.float64)
-        product *= f
+        product *= factor
         np.copyto(out, product)
 
 
