@@ -495,6 +495,17 @@ def test_pickled_npy_is_refused(tmp_path):
     fails(["eval", "relu", "-i", str(path)], 1, "holds Python objects (dtype object); refused")
 
 
+def test_the_several_activations_hint_only_for_their_parameters():
+    """A parameter of one of the activations gets the NAME:param=value hint (and not click's
+    nearest spelling, which was '--help' for --alpha); any other unknown option does not."""
+    line = fails(["eval", "relu", "gelu", "--alpha", "1", "--", "1"], 2, "several activations")
+    assert "Did you mean" not in line
+    line = fails(["eval", "relu", "gelu", "--bogus", "--", "1"], 2, "No such option '--bogus'")
+    assert "several activations" not in line
+    line = fails(["plot", "softsign", "mish", "--panels", "-o", "x.png"], 2, "'--panels'")
+    assert "several activations" not in line
+
+
 def test_click_usage_errors_point_at_the_activation_help():
     line = fails(["eval", "relu", "--alph", "1", "--", "1"], 2, "No such option '--alph'")
     assert "'--alpha'" in line and "(see 'actcli eval relu --help')" in line

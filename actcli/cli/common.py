@@ -354,6 +354,18 @@ class ActivationCommand(click.Command):
         spec = resolve_spec(name, like)
         return spec, param_options(spec)
 
+    def _takes_option(self, names: Sequence[str], like: str | None, option: str) -> bool:
+        """Whether one of the named activations has a generated option spelt ``option`` (so the
+        several-activations hint applies; a typo like --panel gets click's own suggestions)."""
+        for name in names:
+            try:
+                _, options = self.dynamic_options(name.partition(":")[0], like)
+            except UsageError:
+                continue
+            if any(option in o.opts for o in options):
+                return True
+        return False
+
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         params = super().get_params(ctx)
         dynamic = self._dynamic_params(ctx)
@@ -367,8 +379,8 @@ class ActivationCommand(click.Command):
         ctx.meta["actcli.names"] = names
         ctx.meta["actcli.dynamic_params"] = []
         ctx.meta["actcli.spec"] = None
+        like = self._like_in(args, dashdash)
         if len(names) == 1:
-            like = self._like_in(args, dashdash)
             try:
                 spec, options = self.dynamic_options(names[0].partition(":")[0], like)
             except UsageError:
@@ -383,7 +395,8 @@ class ActivationCommand(click.Command):
         try:
             rest = super().parse_args(ctx, args)
         except click.NoSuchOption as exc:
-            if len(names) > 1:
+            if len(names) > 1 and self._takes_option(names, like, exc.option_name):
+                exc.possibilities = None  # click's nearest spelling ('--help' for --alpha)
                 exc.message += (
                     " (with several activations, give parameters in each name: "
                     "NAME:param=value,..., e.g. leaky_relu:negative_slope=0.1)"
