@@ -1,0 +1,292 @@
+"""Every float dtype actcli computes in: NumPy's three, bfloat16 and the float8 formats.
+
+Machine learning also runs in bfloat16 and 8-bit floats, which NumPy lacks; the ``ml_dtypes``
+package (the one JAX and TensorFlow use) defines them as NumPy dtypes. It is imported only when
+one of them is asked for: its import costs about five times NumPy's.
+
+A result in one of these formats is computed in float64 and rounded once by ``round_to``, to
+nearest with ties to even, with the format's own rules beyond its range: overflow gives inf where
+the format has one, else NaN (the ``fn`` formats), as ml_dtypes converts; the ``fnuz`` formats
+have no -0 (it becomes +0); the unsigned ``fnu`` format gives NaN for every negative value. The
+rounding is done here in float64 arithmetic (exact scaling by powers of two and one ``rint``),
+so ml_dtypes only ever converts values it represents exactly: no double rounding, whatever its
+own conversion does.
+
+Not offered: ``float8_e8m0fnu`` (a scale format: powers of two only, no zero, ties rounded up)
+and the float6/float4 formats (no NaN: a NaN result has no code, and ml_dtypes turns it into 0).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import UsageError
+
+NUMPY_FLOATS = ("float16", "float32", "float64")
+# ml_dtypes' formats that actcli rounds to, most used first.
+LOW_PRECISION = (
+    "bfloat16",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "float8_e4m3fnuz",
+    "float8_e5m2fnuz",
+    "float8_e4m3b11fnuz",
+    "float8_e4m3",
+    "float8_e3m4",
+    "float8_e5m3fnu",
+)
+FLOAT_DTYPES = NUMPY_FLOATS + LOW_PRECISION
+
+# Elements per block when a large low-precision array goes through float64 (8 MB of float64).
+BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Format:
+    """A binary floating-point format, as the rounding needs it.
+
+    Attributes:
+        name: the dtype's name (``bfloat16``).
+        dtype: the NumPy dtype.
+        precision: significand bits, the implicit one included (float32: 24, bfloat16: 8).
+        emin: exponent of the smallest normal number (float32: -126).
+        max: the largest finite value.
+        has_inf: whether it has infinities (else overflow gives NaN).
+        has_negative_zero: whether -0.0 exists (not in the fnuz and unsigned formats).
+        signed: whether it has negative numbers (float8_e5m3fnu has none).
+    """
+
+    name: str
+    dtype: np.dtype
+    precision: int
+    emin: int
+    max: float
+    has_inf: bool = True
+    has_negative_zero: bool = True
+    signed: bool = True
+
+    @property
+    def is_low_precision(self) -> bool:
+        return self.name in LOW_PRECISION
+
+    @property
+    def smallest_subnormal(self) -> float:
+        return math.ldexp(1.0, self.emin - self.precision + 1)
+
+    @property
+    def smallest_normal(self) -> float:
+        return math.ldexp(1.0, self.emin)
+
+    @property
+    def overflow_threshold(self) -> float:
+        """The smallest magnitude that rounds beyond ``max``: max + half its ULP (a tie rounds
+        to the even neighbour, which is beyond max when max's last significand bit is odd)."""
+        _, e = math.frexp(self.max)
+        return self.max + math.ldexp(0.5, e - self.precision)
+
+    def round(self, values: Any) -> np.ndarray:
+        """``round_to(values, self)``."""
+        return round_to(values, self)
+
+    def cast(self, values: Any) -> np.ndarray:
+        """``values`` rounded once to this format, as an array of its dtype."""
+        return cast(values, self)
+
+    def spacing(self, values: Any) -> np.ndarray:
+        """The ULP at each value's magnitude: 2^(max(e, emin) - p + 1) for 2^e <= |v| < 2^(e+1),
+        the smallest subnormal at 0, and the spacing at ``max`` beyond it (and at inf, NaN)."""
+        v = np.abs(np.asarray(values, dtype=np.float64))
+        v = np.where(np.isfinite(v) & (v <= self.max), v, self.max)
+        _, e = np.frexp(np.maximum(v, self.smallest_normal))  # 0 has the subnormal spacing
+        return np.ldexp(1.0, np.maximum(e - 1, self.emin) - (self.precision - 1))
+
+
+def _numpy_format(name: str) -> Format:
+    info = np.finfo(name)
+    return Format(name, np.dtype(name), info.nmant + 1, info.minexp, float(info.max))
+
+
+@functools.cache
+def ml_dtypes() -> Any:
+    """The ml_dtypes module, imported on first use."""
+    try:
+        import ml_dtypes as module  # lazy: its import costs about five times NumPy's
+    except ImportError:  # pragma: no cover - a dependency, but installs can be partial
+        raise UsageError(
+            "bfloat16 and float8 need the ml_dtypes package: pip install ml_dtypes"
+        ) from None
+    return module
+
+
+def _ml_format(name: str) -> Format:
+    module = ml_dtypes()
+    scalar = getattr(module, name, None)
+    if scalar is None:
+        raise UsageError(
+            f"{name} needs a newer ml_dtypes (installed: {module.__version__}); "
+            "pip install -U ml_dtypes"
+        )
+    info = module.finfo(scalar)
+    dtype = np.dtype(scalar)
+    # Special values are read off the format itself: what inf and -0.0 become in it.
+    specials = np.array([math.inf, -0.0, -1.0]).astype(dtype).astype(np.float64)
+    return Format(
+        name,
+        dtype,
+        int(info.nmant) + 1,
+        int(info.minexp),
+        float(info.max),
+        has_inf=bool(np.isinf(specials[0])),
+        has_negative_zero=bool(math.copysign(1.0, specials[1]) < 0),
+        signed=bool(specials[2] == -1.0),
+    )
+
+
+@functools.cache
+def format_named(name: str) -> Format:
+    """The Format of a dtype name in ``FLOAT_DTYPES`` (ml_dtypes is imported for the others).
+
+    Raises:
+        UsageError: an unknown name, or ml_dtypes missing or too old for it.
+    """
+    if name in NUMPY_FLOATS:
+        return _numpy_format(name)
+    if name in LOW_PRECISION:
+        return _ml_format(name)
+    raise UsageError(f"unknown dtype {name!r} (choose from {', '.join(FLOAT_DTYPES)})")
+
+
+def dtype_named(name: str) -> np.dtype:
+    """The NumPy dtype of a name in ``FLOAT_DTYPES``."""
+    return format_named(name).dtype
+
+
+def is_ml_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` comes from ml_dtypes (checked without importing it)."""
+    return isinstance(dtype, np.dtype) and getattr(dtype.type, "__module__", "") == "ml_dtypes"
+
+
+def format_of(dtype: Any) -> Format:
+    """The Format of a float dtype actcli computes in (NumPy's or ml_dtypes').
+
+    Raises:
+        UsageError: any other dtype, naming the ones that work.
+    """
+    dtype = np.dtype(dtype)
+    name = dtype.name
+    ours = is_ml_dtype(dtype) and name in LOW_PRECISION
+    if ours or (dtype.kind == "f" and name in NUMPY_FLOATS):
+        return format_named(name)
+    if is_ml_dtype(dtype):
+        why = {
+            "float8_e8m0fnu": "a scale format (powers of two only, no zero)",
+            "float6_e2m3fn": "a format without NaN",
+            "float6_e3m2fn": "a format without NaN",
+            "float4_e2m1fn": "a format without NaN",
+        }.get(name, "not a float format")
+        raise UsageError(
+            f"dtype {name} is {why}: actcli does not round to it "
+            f"(float dtypes: {', '.join(FLOAT_DTYPES)})"
+        )
+    raise UsageError(f"dtype {name} is not a float dtype ({', '.join(FLOAT_DTYPES)})")
+
+
+def round_to(values: Any, fmt: Format) -> np.ndarray:
+    """float64 values rounded once to ``fmt`` (to nearest, ties to even), as float64.
+
+    Every finite result is exactly representable in the format; beyond its largest finite value
+    the result is +-inf (which ``cast`` turns into NaN where the format has no inf); NaN stays
+    NaN; in an unsigned format every negative value gives NaN. The significand is rounded at the
+    bit the format keeps for the value's binade (fixed at the subnormal quantum below the
+    smallest normal), after an exact scaling by a power of two.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        _, e = np.frexp(v)  # |v| = m 2^e with 1/2 <= m < 1 (e = 0 for 0, inf, NaN)
+        quantum = np.maximum(e - 1, fmt.emin) - (fmt.precision - 1)
+        r = np.ldexp(np.rint(np.ldexp(v, -quantum)), quantum)
+        over = np.abs(r) > fmt.max
+        if over.any():
+            r[over] = np.copysign(math.inf, v[over])
+        if not fmt.signed:
+            r[v < 0] = math.nan
+    return r
+
+
+def cast(values: Any, fmt: Format) -> np.ndarray:
+    """float64 values rounded once to ``fmt`` (see ``round_to``), as an array of its dtype."""
+    if fmt.name == "float64":
+        return np.asarray(values, dtype=np.float64)
+    rounded = round_to(values, fmt)
+    with np.errstate(over="ignore", invalid="ignore"):  # +-inf into a format without inf
+        return rounded.astype(fmt.dtype)
+
+
+def to_float64(values: np.ndarray) -> np.ndarray:
+    """Values of any float dtype as float64 (exact: every format here widens exactly)."""
+    return np.asarray(values).astype(np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Activations on low-precision arrays
+
+
+def call_rounded(
+    impl: Callable[..., Any],
+    x: np.ndarray,
+    args: tuple[Any, ...],
+    params: dict[str, Any],
+    *,
+    out: np.ndarray | None,
+    blockwise: bool,
+) -> Any:
+    """``impl(x, *args, **params)`` for an array of an ml_dtypes dtype: computed in float64 and
+    rounded once to x's format (ml_dtypes' integer types give float64, as NumPy's ints do).
+
+    ``blockwise``: the result is elementwise in x, so a large x goes through float64 a block at a
+    time (memory stays a few MB above the arrays themselves).
+    """
+    dtype = x.dtype
+    if dtype.kind in "iub" or dtype.name.startswith(("int", "uint")):
+        result = impl(x.astype(np.float64), *args, **params)
+        return _store(out, np.asarray(result)) if out is not None else result
+    fmt = format_of(dtype)
+    args = tuple(to_float64(a) if isinstance(a, np.ndarray) else a for a in args)
+    if not blockwise or x.size <= BLOCK:
+        result = cast(impl(to_float64(x), *args, **params), fmt)
+        if out is not None:
+            return _store(out, result)
+        return result[()] if result.ndim == 0 else result
+    if out is not None:
+        _check_out(out, x.shape, fmt.dtype)
+        if not out.flags.c_contiguous or np.may_share_memory(out, x):
+            # f(x, out=x) or a strided out: computed apart, then copied in (as elementwise does).
+            np.copyto(out, call_rounded(impl, x, args, params, out=None, blockwise=True))
+            return out
+        result = out
+    else:
+        result = np.empty(x.shape, fmt.dtype)
+    flat_in = x.reshape(-1)
+    flat_out = result.reshape(-1)  # a view: out is C-contiguous (checked), a new array too
+    for start in range(0, flat_in.size, BLOCK):
+        stop = min(start + BLOCK, flat_in.size)
+        flat_out[start:stop] = cast(impl(to_float64(flat_in[start:stop]), *args, **params), fmt)
+    return result
+
+
+def _check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    from .core._array import check_out
+
+    check_out(out, shape, dtype)
+
+
+def _store(out: Any, result: np.ndarray) -> np.ndarray:
+    from .core._array import store
+
+    return store(out, result)
