@@ -7,20 +7,20 @@ one of them is asked for: its import costs about five times NumPy's.
 A result in one of these formats is computed in float64 and rounded once by ``round_to``, to
 nearest with ties to even, with the format's own rules beyond its range: overflow gives inf where
 the format has one, else NaN (the ``fn`` formats), as ml_dtypes converts; the ``fnuz`` formats
-have no -0 (it becomes +0); the unsigned ``fnu`` format gives NaN for every negative value. The
+have no -0 (it becomes +0). The
 rounding is done here in float64 arithmetic (exact scaling by powers of two and one ``rint``),
 so ml_dtypes only ever converts values it represents exactly: no double rounding, whatever its
 own conversion does.
 
-Not offered: ``float8_e8m0fnu`` (a scale format: powers of two only, no zero, ties rounded up)
-and the float6/float4 formats (no NaN: a NaN result has no code, and ml_dtypes turns it into 0).
+Not offered: ``float8_e8m0fnu`` (a scale format: powers of two only, no zero, ties rounded up),
+the unsigned ``float8_e5m3fnu`` (every negative value, even -1e-30, is NaN there) and the
+float6/float4 formats (no NaN: a NaN result has no code, and ml_dtypes turns it into 0).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +39,6 @@ LOW_PRECISION = (
     "float8_e4m3b11fnuz",
     "float8_e4m3",
     "float8_e3m4",
-    "float8_e5m3fnu",
 )
 FLOAT_DTYPES = NUMPY_FLOATS + LOW_PRECISION
 
@@ -58,8 +57,7 @@ class Format:
         emin: exponent of the smallest normal number (float32: -126).
         max: the largest finite value.
         has_inf: whether it has infinities (else overflow gives NaN).
-        has_negative_zero: whether -0.0 exists (not in the fnuz and unsigned formats).
-        signed: whether it has negative numbers (float8_e5m3fnu has none).
+        has_negative_zero: whether -0.0 exists (not in the fnuz formats).
     """
 
     name: str
@@ -69,7 +67,6 @@ class Format:
     max: float
     has_inf: bool = True
     has_negative_zero: bool = True
-    signed: bool = True
 
     @property
     def is_low_precision(self) -> bool:
@@ -135,7 +132,7 @@ def _ml_format(name: str) -> Format:
     info = module.finfo(scalar)
     dtype = np.dtype(scalar)
     # Special values are read off the format itself: what inf and -0.0 become in it.
-    specials = np.array([math.inf, -0.0, -1.0]).astype(dtype).astype(np.float64)
+    specials = np.array([math.inf, -0.0]).astype(dtype).astype(np.float64)
     return Format(
         name,
         dtype,
@@ -144,7 +141,6 @@ def _ml_format(name: str) -> Format:
         float(info.max),
         has_inf=bool(np.isinf(specials[0])),
         has_negative_zero=bool(math.copysign(1.0, specials[1]) < 0),
-        signed=bool(specials[2] == -1.0),
     )
 
 
@@ -189,6 +185,7 @@ def format_of(dtype: Any) -> Format:
             "float6_e2m3fn": "a format without NaN",
             "float6_e3m2fn": "a format without NaN",
             "float4_e2m1fn": "a format without NaN",
+            "float8_e5m3fnu": "unsigned (every negative value would be NaN)",
         }.get(name, "not a float format")
         raise UsageError(
             f"dtype {name} is {why}: actcli does not round to it "
@@ -202,7 +199,7 @@ def round_to(values: Any, fmt: Format) -> np.ndarray:
 
     Every finite result is exactly representable in the format; beyond its largest finite value
     the result is +-inf (which ``cast`` turns into NaN where the format has no inf); NaN stays
-    NaN; in an unsigned format every negative value gives NaN. The significand is rounded at the
+    NaN. The significand is rounded at the
     bit the format keeps for the value's binade (fixed at the subnormal quantum below the
     smallest normal), after an exact scaling by a power of two.
     """
@@ -214,9 +211,18 @@ def round_to(values: Any, fmt: Format) -> np.ndarray:
         over = np.abs(r) > fmt.max
         if over.any():
             r[over] = np.copysign(math.inf, v[over])
-        if not fmt.signed:
-            r[v < 0] = math.nan
     return r
+
+
+def midpoints(values: np.ndarray, fmt: Format) -> np.ndarray:
+    """Where a float64 value lies exactly halfway between two neighbours in ``fmt`` (or halfway
+    between ``max`` and the next step beyond): there the rounding is decided by the bits float64
+    dropped, which ``round_to`` cannot see."""
+    v = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        _, e = np.frexp(v)
+        scaled = np.ldexp(v, (fmt.precision - 1) - np.maximum(e - 1, fmt.emin))
+        return np.abs(scaled - np.trunc(scaled)) == 0.5
 
 
 def cast(values: Any, fmt: Format) -> np.ndarray:
@@ -228,6 +234,22 @@ def cast(values: Any, fmt: Format) -> np.ndarray:
         return rounded.astype(fmt.dtype)
 
 
+def shortest_text(value: float, fmt: Format) -> str:
+    """The shortest text that reads back (through float64, rounded once) to ``value`` in
+    ``fmt``: ``"0.334"`` for bfloat16's 0.333984375; ``nan``, ``inf``, ``-0.0`` as Python
+    writes them."""
+    value = float(value)
+    if fmt.name == "float64" or not math.isfinite(value) or value == 0:
+        return repr(value)
+    if fmt.name in NUMPY_FLOATS:
+        return str(fmt.dtype.type(value))
+    for digits in range(1, 18):
+        text = f"{value:.{digits}g}"
+        if float(round_to(np.array([float(text)]), fmt)[0]) == value:
+            return text
+    return repr(value)  # pragma: no cover - 17 digits always read back
+
+
 def to_float64(values: np.ndarray) -> np.ndarray:
     """Values of any float dtype as float64 (exact: every format here widens exactly)."""
     return np.asarray(values).astype(np.float64)
@@ -237,8 +259,72 @@ def to_float64(values: np.ndarray) -> np.ndarray:
 # Activations on low-precision arrays
 
 
+def rounded_values(
+    act: Any, x: np.ndarray, y: np.ndarray, params: dict[str, Any], fmt: Format
+) -> np.ndarray:
+    """The float64 results ``y = f(x)`` of an activation view ``act`` rounded once to ``fmt``
+    (as float64 values; ``cast`` makes them an array of the format).
+
+    Where ``y`` lies exactly halfway between two values of the format, the true f(x) is almost
+    always not: float64 dropped the term that decides (silu(x) = x / 2 + x^2 / 4 at bfloat16's
+    subnormals, tanh_shrink(-30) = -29 - 1.8e-26 in float8), and ties-to-even would be a coin
+    toss. ``_tie_sides`` tells on which side f(x) lies for the shapes where that happens.
+    """
+    r = round_to(y, fmt)
+    if act is None or act.which != "fn" or act.spec.axiswise or fmt.name == "float64":
+        return r
+    ties = midpoints(y, fmt)
+    if ties.any():
+        xb = np.broadcast_to(x, y.shape)
+        side = _tie_sides(act.spec, xb[ties], y[ties], params)
+        nudged = np.nextafter(y[ties], np.copysign(math.inf, side))  # one float64 step
+        r[ties] = np.where(side != 0, round_to(nudged, fmt), r[ties])
+    return r
+
+
+def _tie_sides(spec: Any, x: np.ndarray, y: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """+1 / -1 where f(x) lies above / below its float64 value y (a midpoint of the target
+    format), 0 where unknown (then ties-to-even stands)."""
+    arrays = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
+    if arrays:  # a per-channel PReLU slope: the lanes' own values are not at hand here
+        return np.zeros(x.shape)
+
+    def prime(t: np.ndarray) -> np.ndarray:
+        return np.asarray(spec.prime(np.asarray(t, dtype=np.float64), **params), np.float64)
+
+    from .core._stable import two_prod
+
+    with np.errstate(all="ignore"):
+        # 1. A linear piece through 0 with a slope inexact in the format (layers.LeakyReLU's
+        # 0.3): y = fl(s x), and the product's own rounding error is the answer.
+        slope = prime(x)
+        linear = (prime(x / 2) == slope) & (slope * x == y)
+        side = np.where(linear, np.sign(two_prod(slope, x)[1]), 0.0)
+        # 2. |x| so small that f(x) = f'(0) x + f''(0) x^2 / 2 lost its second term in float64
+        # (silu, gelu, hard_silu: x / 2 + c x^2 at bfloat16's subnormals): f''(0) decides.
+        tiny = (side == 0) & (np.abs(x) < 2.0**-60)
+        if tiny.any() and spec.fn(np.zeros(1), **params)[0] == 0:
+            h = 2.0**-24
+            below, above = prime(np.array([-h, h]))
+            if abs(above - below) < 2.0**-8:  # smooth at 0 (a kink would jump)
+                side[tiny] = np.sign(above - below)
+        # 3. tanh_shrink where float64 lost its tail: x - tanh(x) = x -+ (1 - 2 / (exp(2|x|) + 1))
+        # came out as x -+ 1 exactly (from |x| = 17 in float8), and the tail is on x's side.
+        if spec.name.rsplit(".", 1)[-1].casefold().replace("_", "") == "tanhshrink":
+            far = (side == 0) & (np.abs(x) >= 2) & (y == x - np.sign(x))
+            side[far] = np.sign(x[far])
+        # 4. A saturated tail, f(x) = L + r (elu(-40, alpha) = -alpha + alpha exp(-40)): f' > 0
+        # puts f above its limit on the left and below it on the right.
+        flat = (side == 0) & (np.abs(x) >= 1)
+        if flat.any():
+            slope = prime(x[flat])
+            is_flat = np.abs(slope * x[flat]) < 2.0**-40 * np.abs(y[flat])
+            side[flat] = np.where(is_flat, np.sign(slope) * -np.sign(x[flat]), 0.0)
+    return side
+
+
 def call_rounded(
-    impl: Callable[..., Any],
+    act: Any,
     x: np.ndarray,
     args: tuple[Any, ...],
     params: dict[str, Any],
@@ -246,20 +332,29 @@ def call_rounded(
     out: np.ndarray | None,
     blockwise: bool,
 ) -> Any:
-    """``impl(x, *args, **params)`` for an array of an ml_dtypes dtype: computed in float64 and
-    rounded once to x's format (ml_dtypes' integer types give float64, as NumPy's ints do).
+    """``act(x, *args, **params)`` (an ``Activation`` view) for an array of an ml_dtypes dtype:
+    computed in float64 and rounded once to x's format (``rounded_values``); ml_dtypes'
+    integer types give float64, as NumPy's ints do.
 
     ``blockwise``: the result is elementwise in x, so a large x goes through float64 a block at a
     time (memory stays a few MB above the arrays themselves).
     """
+    impl = getattr(act.spec, act.which)
     dtype = x.dtype
     if dtype.kind in "iub" or dtype.name.startswith(("int", "uint")):
         result = impl(x.astype(np.float64), *args, **params)
         return _store(out, np.asarray(result)) if out is not None else result
     fmt = format_of(dtype)
     args = tuple(to_float64(a) if isinstance(a, np.ndarray) else a for a in args)
+
+    def compute(part: np.ndarray) -> np.ndarray:
+        x64 = to_float64(part)
+        y64 = np.asarray(impl(x64, *args, **params), dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):  # +-inf into a format without inf
+            return rounded_values(act, x64, y64, params, fmt).astype(fmt.dtype)
+
     if not blockwise or x.size <= BLOCK:
-        result = cast(impl(to_float64(x), *args, **params), fmt)
+        result = compute(np.asarray(x))
         if out is not None:
             return _store(out, result)
         return result[()] if result.ndim == 0 else result
@@ -267,7 +362,7 @@ def call_rounded(
         _check_out(out, x.shape, fmt.dtype)
         if not out.flags.c_contiguous or np.may_share_memory(out, x):
             # f(x, out=x) or a strided out: computed apart, then copied in (as elementwise does).
-            np.copyto(out, call_rounded(impl, x, args, params, out=None, blockwise=True))
+            np.copyto(out, call_rounded(act, x, args, params, out=None, blockwise=True))
             return out
         result = out
     else:
@@ -276,7 +371,7 @@ def call_rounded(
     flat_out = result.reshape(-1)  # a view: out is C-contiguous (checked), a new array too
     for start in range(0, flat_in.size, BLOCK):
         stop = min(start + BLOCK, flat_in.size)
-        flat_out[start:stop] = cast(impl(to_float64(flat_in[start:stop]), *args, **params), fmt)
+        flat_out[start:stop] = compute(flat_in[start:stop])
     return result
 
 

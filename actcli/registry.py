@@ -281,7 +281,7 @@ class Activation:
 
             blockwise = self.which in ("fn", "prime") and not self.spec.axiswise
             blockwise = blockwise and not any(isinstance(v, np.ndarray) for v in bound.values())
-            return dtypes.call_rounded(impl, x, args, bound, out=out, blockwise=blockwise)
+            return dtypes.call_rounded(self, x, args, bound, out=out, blockwise=blockwise)
         if out is None:
             return impl(x, *args, **bound)
         if getattr(impl, "takes_out", False):

@@ -1,7 +1,7 @@
 """The low-precision formats as their specifications define them, and exact rounding to them.
 
 Written from the format definitions (OCP 8-bit floating point spec, the bfloat16 definition,
-ml_dtypes' README for the fnuz / b11 / fnu variants), not from actcli's code: precision p (bits,
+ml_dtypes' README for the fnuz and b11 variants), not from actcli's code: precision p (bits,
 the implicit one included), emin (exponent of the smallest normal), the largest finite value,
 and what overflow, -0 and negative values become.
 """
@@ -24,8 +24,7 @@ class Facts:
     emin: int
     max: float
     has_inf: bool = True  # else overflow and inf give NaN
-    negative_zero: bool = True  # else -0 is +0 (fnuz, unsigned)
-    signed: bool = True  # else every negative value is NaN
+    negative_zero: bool = True  # else -0 is +0 (fnuz)
     bits: int = 8
 
 
@@ -38,12 +37,10 @@ FACTS = {
     "float8_e4m3b11fnuz": Facts(4, -10, 30.0, has_inf=False, negative_zero=False),
     "float8_e4m3": Facts(4, -6, 240.0),
     "float8_e3m4": Facts(5, -2, 15.5),
-    "float8_e5m3fnu": Facts(4, -14, 114688.0, has_inf=False, negative_zero=False, signed=False),
 }
 
 
-# The formats this ml_dtypes has (float8_e5m3fnu is newer than 0.5).
-NAMES = [name for name in FACTS if hasattr(ml_dtypes, name)]
+NAMES = list(FACTS)
 
 
 def dtype(name: str) -> np.dtype:
@@ -91,9 +88,9 @@ def round_exact(v: Any, name: str) -> float:
     sign, man, exp, bc = v._mpf_
     if man == 0:
         return _zero(f, False)
-    if sign and not f.signed:
-        return math.nan
     k = exp + bc - 1  # 2^k <= |v| < 2^(k+1)
+    if k >= math.frexp(f.max)[1]:  # |v| >= 2^k > max, and so is its rounding
+        return _overflow(f, not sign)
     q = max(k, f.emin) - (f.p - 1)  # exponent of the last bit kept
     if exp >= q:
         m = man << (exp - q)
@@ -114,12 +111,28 @@ def round_exact(v: Any, name: str) -> float:
     return -value if sign else value
 
 
+def is_midpoint(v: Any, name: str) -> bool:
+    """Whether v (an mpf or float) lies exactly halfway between two neighbours of the format:
+    then a term too small for the working precision may be what decides the rounding."""
+    if isinstance(v, float):
+        if not math.isfinite(v) or v == 0:
+            return False
+        v = mpf(v)
+    if not isinstance(v, mpf) or not mpmath.isfinite(v) or v == 0:
+        return False
+    f = FACTS[name]
+    _, man, exp, bc = v._mpf_
+    q = max(exp + bc - 1, f.emin) - (f.p - 1)  # exponent of the last bit kept
+    # halfway: exactly one bit below q, i.e. the value ends at bit q - 1
+    return exp == q - 1
+
+
 def _zero(f: Facts, negative: bool) -> float:
     return -0.0 if negative and f.negative_zero else 0.0
 
 
 def _overflow(f: Facts, positive: bool) -> float:
-    if not f.has_inf or (not positive and not f.signed):
+    if not f.has_inf:
         return math.nan
     return math.inf if positive else -math.inf
 

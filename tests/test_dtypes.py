@@ -35,7 +35,7 @@ def _format_values(f) -> set[float]:
             e += 1
             continue
         break
-    return out | ({-v for v in out} if f.signed else set())
+    return out | {-v for v in out}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -54,11 +54,7 @@ def test_format_description(name):
     fmt = dtypes.format_named(name)
     facts = FACTS[name]
     assert (fmt.precision, fmt.emin, fmt.max) == (facts.p, facts.emin, facts.max)
-    assert (fmt.has_inf, fmt.has_negative_zero, fmt.signed) == (
-        facts.has_inf,
-        facts.negative_zero,
-        facts.signed,
-    )
+    assert (fmt.has_inf, fmt.has_negative_zero) == (facts.has_inf, facts.negative_zero)
     assert fmt.dtype == dtype(name)
     assert dtypes.format_of(dtype(name)) is fmt
 
@@ -176,8 +172,10 @@ def test_ml_dtypes_ints_compute_in_float64():
     assert y.dtype == np.float64 and y.tolist() == [0.0, 3.0]
 
 
-@pytest.mark.parametrize("name", ["float8_e8m0fnu", "float4_e2m1fn"])
+@pytest.mark.parametrize("name", ["float8_e8m0fnu", "float4_e2m1fn", "float8_e5m3fnu"])
 def test_formats_not_offered_say_why(name):
+    if not hasattr(ml_dtypes, name):
+        pytest.skip(f"this ml_dtypes has no {name}")
     x = np.ones(2, dtype=getattr(ml_dtypes, name))
     with pytest.raises(UsageError, match="does not round to it"):
         actcli.get("relu")(x)
@@ -185,7 +183,7 @@ def test_formats_not_offered_say_why(name):
 
 def test_overflow_rules():
     """exp(10) = 22026 overflows float8_e4m3fn (NaN: no inf), not float8_e5m2 (20480);
-    exp(12) = 162755 overflows e5m2 to inf; -0 and negatives in the fnuz / unsigned formats."""
+    exp(12) = 162755 overflows e5m2 to inf; -0 in the fnuz formats."""
     f = actcli.get("exponential")
     x = np.array([10.0, 12.0])
     assert np.isnan(f(x.astype(ml_dtypes.float8_e4m3fn)).astype(float)).all()
@@ -194,10 +192,6 @@ def test_overflow_rules():
     lin = actcli.get("linear")
     fnuz = lin(neg.astype(ml_dtypes.float8_e4m3fnuz)).astype(float)
     assert fnuz[0] == 0 and not np.signbit(fnuz[0]) and fnuz[1] == -1
-    if "float8_e5m3fnu" in NAMES:
-        unsigned = ml_dtypes.float8_e5m3fnu
-        tanh = actcli.get("tanh")(np.array([-1.0, 1.0], unsigned)).astype(float)
-        assert np.isnan(tanh[0]) and tanh[1] == round_exact(math.tanh(1.0), "float8_e5m3fnu")
 
 
 def test_ml_dtypes_is_imported_only_for_these_dtypes():
