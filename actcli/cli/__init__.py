@@ -30,6 +30,7 @@ LAZY_COMMANDS = {
     "list": "actcli.cli.list_cmd:list_cmd",
     "info": "actcli.cli.info_cmd:info_cmd",
     "diff": "actcli.cli.diff_cmd:diff_cmd",
+    "check": "actcli.cli.check_cmd:check_cmd",
 }
 
 _debug = False
