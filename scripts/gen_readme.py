@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from actcli.registry import REGISTRY  # noqa: E402
 
@@ -46,7 +47,8 @@ def activations_table() -> str:
     return "\n".join(rows)
 
 
-# The README tour: (what it shows, shell command run in examples/); outputs are real.
+# The README tour: (what it shows, shell command run in a copy of examples/); outputs are real.
+# No command may write a file that examples/ tracks (a reader runs them in examples/).
 TOUR = [
     (
         "Evaluate at a few values (a table on a terminal; `--format table` forces it):",
@@ -80,7 +82,7 @@ TOUR = [
     ("Every activation, for scripts:", "actcli list --names | head -5"),
     (
         "Plots: a PNG (or SVG/PDF) of the function and its derivative, or a terminal plot:",
-        "actcli plot gelu silu -o compare.png && ls compare.png",
+        "actcli plot gelu silu -o gelu-silu.png && ls gelu-silu.png",
     ),
     ("", "NO_COLOR=1 actcli plot sigmoid --term --width 50 --height 10"),
     (
@@ -141,6 +143,27 @@ def render(text: str) -> str:
     return text
 
 
+def stale_sections(old: str, new: str) -> list[str]:
+    """The sections that differ; the Tour's numbers may differ within the accuracy bar (the
+    last bits of NumPy's exp, log and tanh depend on the CPU: see scripts/same_numbers.py)."""
+    from same_numbers import first_difference, same_numbers
+
+    stale = []
+    for name in SECTIONS:
+        pattern = re.compile(rf"<!-- BEGIN {name} -->\n(.*?)<!-- END {name} -->", re.DOTALL)
+        a, b = pattern.search(old), pattern.search(new)
+        if a is None or b is None:
+            if (a is None) != (b is None):
+                stale.append(f"{name}: section missing")
+            continue
+        if a.group(1) == b.group(1):
+            continue
+        if name == "tour" and same_numbers(a.group(1), b.group(1)):
+            continue
+        stale.append(f"{name}: {first_difference(a.group(1), b.group(1))}")
+    return stale
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
@@ -149,8 +172,11 @@ def main() -> int:
     old = readme.read_text()
     new = render(old)
     if args.check:
-        if new != old:
+        stale = stale_sections(old, new)
+        if stale:
             print("README.md is stale: run python3 scripts/gen_readme.py", file=sys.stderr)
+            for line in stale:
+                print(f"  {line}", file=sys.stderr)
             return 1
         return 0
     readme.write_text(new)
