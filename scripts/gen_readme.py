@@ -121,18 +121,54 @@ def tour() -> str:
     return "\n".join(blocks).rstrip()
 
 
-def saved(name: str) -> str:
+def docs_block(name: str, block: str) -> str:
+    """The block between ``<!-- BEGIN block -->`` and ``<!-- END block -->`` in docs/NAME.md
+    (the script that writes that file writes the block: a summary for the README)."""
     path = ROOT / "docs" / f"{name}.md"
-    return path.read_text().strip() if path.exists() else "(not generated yet)"
+    text = path.read_text() if path.exists() else ""
+    found = re.search(rf"<!-- BEGIN {block} -->\n(.*?)<!-- END {block} -->", text, re.DOTALL)
+    return found.group(1).strip() if found else f"(docs/{name}.md has no {block} block yet)"
+
+
+def _ulp_cell(text: str) -> float:
+    return float(re.sub(r"[^0-9.]", "", text) or "nan")
+
+
+def ulp_summary() -> str:
+    """The worst value and derivative errors over docs/ulp.md's table, one line per dtype."""
+    rows = []
+    for line in (ROOT / "docs" / "ulp.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 6 and cells[0].startswith("`"):
+            rows.append((cells[0].strip("`"), [_ulp_cell(c) for c in cells[2:6]], "†" in line))
+    if not rows:
+        return "(docs/ulp.md has no table yet)"
+    lines = [f"Worst error over all {len(rows)} functions and their settings (ULP):", ""]
+    lines += ["| | value | derivative |", "|---|---:|---:|"]
+    for dtype, first in (("float64", 0), ("float32", 2)):
+        cells = []
+        for k in (first, first + 1):
+            worst = max(values[k] for _, values, _ in rows)
+            names = [name for name, values, _ in rows if values[k] == worst]
+            where = f"`{names[0]}`" if len(names) == 1 else f"{len(names)} functions"
+            cells.append(f"{worst:.2f} ({where})")
+        lines.append(f"| {dtype} | {cells[0]} | {cells[1]} |")
+    dagger = sorted(name for name, _, marked in rows if marked)
+    if dagger:
+        lines += [
+            "",
+            f"The derivatives of {', '.join(f'`{n}`' for n in dagger)} are sums of opposite-signed "
+            "terms near their zero; there the bar is 4 ULP of the largest term (counted as 4).",
+        ]
+    return "\n".join(lines)
 
 
 SECTIONS = {
     "activations": activations_table,
     "tour": tour,
-    "ulp": lambda: saved("ulp"),
-    "bad-input": lambda: saved("bad-input"),
-    "porting": lambda: saved("porting"),
-    "bench": lambda: saved("bench"),
+    "ulp-summary": ulp_summary,
+    "porting-summary": lambda: docs_block("porting", "flavours"),
+    "bench-summary": lambda: docs_block("bench", "summary"),
 }
 
 
