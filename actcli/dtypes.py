@@ -236,8 +236,13 @@ def cast(values: Any, fmt: Format) -> np.ndarray:
 
 def shortest_text(value: float, fmt: Format) -> str:
     """The shortest text that reads back (through float64, rounded once) to ``value`` in
-    ``fmt``: ``"0.334"`` for bfloat16's 0.333984375; ``nan``, ``inf``, ``-0.0`` as Python
-    writes them."""
+    ``fmt``, written as Python writes floats: ``"0.334"`` for bfloat16's 0.333984375, ``"10.0"``,
+    ``"1e-40"``, ``nan``, ``inf``, ``-0.0``.
+
+    >>> shortest_text(0.333984375, format_named("float32")), shortest_text(10.0, Format(
+    ...     "float8_e4m3fn", np.dtype(np.float64), 4, -6, 448.0, has_inf=False))
+    ('0.33398438', '10.0')
+    """
     value = float(value)
     if fmt.name == "float64" or not math.isfinite(value) or value == 0:
         return repr(value)
@@ -246,7 +251,7 @@ def shortest_text(value: float, fmt: Format) -> str:
     for digits in range(1, 18):
         text = f"{value:.{digits}g}"
         if float(round_to(np.array([float(text)]), fmt)[0]) == value:
-            return text
+            return repr(float(text))  # "10.0", not "1e+01"; the same digits otherwise
     return repr(value)  # pragma: no cover - 17 digits always read back
 
 

@@ -329,6 +329,22 @@ def curves(
     return result
 
 
+def staircase(c: Curve, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """(x, f(x)) as a ``dtype`` implementation gives them: x rounded to the format, f computed in
+    it (rounded once), on a grid dense enough to show every step; as float64 for plotting."""
+    from . import dtypes  # lazy: bfloat16 and float8 import ml_dtypes
+
+    fmt = dtypes.format_named(dtype)
+    lo, hi = float(c.x[0]), float(c.x[-1])
+    x = np.unique(np.concatenate([np.linspace(lo, hi, 20 * DEFAULT_POINTS), c.x]))
+    xq = dtypes.cast(x, fmt)
+    if slice_of(c.spec) is None:
+        y = actcli.get(c.spec.name)(xq, **c.params)
+    else:
+        y = dtypes.cast(_evaluate(c.spec, c.params, dtypes.to_float64(xq))[0], fmt)
+    return x, dtypes.to_float64(y)
+
+
 def example_params(spec: Spec) -> dict[str, Any]:
     """Values for the required parameters of ``spec`` (gallery panels need some)."""
     chosen = EXAMPLE_PARAMS.get(spec.name, {})
@@ -499,6 +515,7 @@ def figure(
     dpi: float = DEFAULT_DPI,
     style: str | None = None,
     interactive: bool = False,
+    dtype: str | None = None,
 ) -> Figure:
     """One figure of the curves: each function solid, its derivative dashed in the same colour.
 
@@ -511,8 +528,10 @@ def figure(
         size: (width, height) in inches; dpi: dots per inch (the PNG's pixel size is their product).
         style: a matplotlib style name, applied over actcli's defaults.
         interactive: create the figure through pyplot so ``plt.show`` can display it.
+        dtype: also draw each function as that float format gives it (``staircase``).
 
-    Lines carry gids ``f:i`` and ``df:i`` (i = the curve's index) so tests can find them.
+    Lines carry gids ``f:i``, ``df:i`` and ``q:i`` (i = the curve's index) so tests can find
+    them.
     """
     if layout not in ("overlay", "panels"):
         raise UsageError(f"layout must be 'overlay' or 'panels', got {layout!r}")
@@ -532,6 +551,14 @@ def figure(
         for i, c in enumerate(curve_list):
             color = palette[i % len(palette)]
             ax_f.plot(*c.line("y"), color=color, label=_tex_safe(c.label), gid=f"f:{i}")
+            if dtype is not None:
+                ax_f.plot(
+                    *staircase(c, dtype),
+                    color=palette[(i + len(curve_list)) % len(palette)],  # apart from the curves
+                    linewidth=1.0,
+                    label=_tex_safe(f"{c.label} in {dtype}"),
+                    gid=f"q:{i}",
+                )
             if derivative:
                 text = c.label if panels else c.prime_label
                 ax_d.plot(
@@ -547,6 +574,8 @@ def figure(
         if panels:
             ax_f.set_title("function", fontsize="medium")
             ax_d.set_title("derivative", fontsize="medium")
+            ax_f.legend(loc="best", fontsize="small")
+        elif dtype is not None:
             ax_f.legend(loc="best", fontsize="small")
         else:
             _overlay_legend(ax_f, len(curve_list), derivative)

@@ -300,15 +300,23 @@ def plot_curves(
     ylim: Sequence[float] | None = None,
     color: bool = False,
     title: str | None = None,
+    dtype: str | None = None,
 ) -> str:
-    """``render`` for curves from ``actcli.plot.curves`` (on their common x range)."""
+    """``render`` for curves from ``actcli.plot.curves`` (on their common x range); with
+    ``dtype``, each function also as that float format gives it (``actcli.plot.staircase``)."""
     if not curves:
         raise UsageError("no activation to plot")
     xlim = (float(curves[0].x[0]), float(curves[0].x[-1]))
     if not math.isfinite(xlim[0]) or not math.isfinite(xlim[1]):
         raise UsageError(f"x range must be finite, got {xlim}")
+    series = series_of(curves, derivative=derivative)
+    if dtype is not None:
+        from .plot import staircase
+
+        for i, c in enumerate(curves):
+            series.append(Series(f"{c.label} in {dtype}", *staircase(c, dtype), color=i + 3))
     return render(
-        series_of(curves, derivative=derivative),
+        series,
         width=width,
         height=height,
         xlim=xlim,

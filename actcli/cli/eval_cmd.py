@@ -91,7 +91,9 @@ class EvalCommand(ActivationCommand):
 @click.option(
     "--dtype",
     type=click.Choice(io.DTYPES),
-    help="Compute in this float type (default: the input's; float64 for text).",
+    metavar="DTYPE",
+    help="Compute in this float type, rounding x and each result once (default: the input's; "
+    "float64 for text): " + ", ".join(io.DTYPES) + ".",
 )
 @click.option(
     "--precision",

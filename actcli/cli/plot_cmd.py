@@ -14,6 +14,7 @@ import click
 
 import actcli
 from actcli import plot, termplot
+from actcli.dtypes import FLOAT_DTYPES
 from actcli.errors import UsageError
 
 from .common import activation_command, like_option, parse_activations, split_tokens
@@ -111,6 +112,13 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
     metavar="ROWS",
     help="--term: height in rows. Default: from the width.",
 )
+@click.option(
+    "--dtype",
+    type=click.Choice(FLOAT_DTYPES[:2] + FLOAT_DTYPES[3:]),
+    metavar="DTYPE",
+    help="Also draw each function as this float format gives it (x and f(x) rounded to it): "
+    "float16, float32, bfloat16, float8_e4m3fn, float8_e5m2, ...",
+)
 @like_option
 def plot_cmd(
     activations: tuple[str, ...],
@@ -131,6 +139,7 @@ def plot_cmd(
     term: bool,
     width: int | None,
     height: int | None,
+    dtype: str | None,
     like: str | None,
 ) -> None:
     """Plot activation functions and their derivatives.
@@ -148,6 +157,7 @@ def plot_cmd(
       actcli plot relu6 --layout panels --xlim -2 8 -o relu6.pdf
       actcli plot sigmoid tanh --term
       actcli plot gelu --like jax --term
+      actcli plot gelu --dtype float8_e4m3fn   # the staircase that format gives
       actcli plot --all -o gallery.png
     """
     plot.check_range("--xlim", xlim)
@@ -168,6 +178,8 @@ def plot_cmd(
         },
     )
     if all_:
+        if dtype is not None:
+            raise UsageError("--dtype draws named activations, not the --all gallery")
         if names or activation_params or like:
             raise UsageError(
                 "--all plots every activation: give no names, parameters or --like with it"
@@ -198,7 +210,13 @@ def plot_cmd(
     if term:
         heading = _term_heading(curves, title, formula, derivative)
         _echo_term(
-            curves, derivative=derivative, width=width, height=height, ylim=ylim, title=heading
+            curves,
+            derivative=derivative,
+            width=width,
+            height=height,
+            ylim=ylim,
+            title=heading,
+            dtype=dtype,
         )
         return
     interactive = show and plot.has_display()
@@ -213,6 +231,7 @@ def plot_cmd(
         dpi=dpi or plot.DEFAULT_DPI,
         style=style,
         interactive=interactive,
+        dtype=dtype,
     )
     _write(fig, output, [c.spec.name for c in curves], dpi=dpi, show=show, interactive=interactive)
 
@@ -278,6 +297,7 @@ def _echo_term(
     height: int | None,
     ylim: Any,
     title: str | None,
+    dtype: str | None = None,
 ) -> None:
     text = termplot.plot_curves(
         curves,
@@ -287,6 +307,7 @@ def _echo_term(
         ylim=ylim,
         color=termplot.use_color(sys.stdout),
         title=title,
+        dtype=dtype,
     )
     click.echo(text, nl=False)
 

@@ -75,7 +75,10 @@ class InputSource:
                 data.x = self._cast(data.x)
             yield data
         if self.overflowed:
-            warn(f"{self.overflowed} value(s) do not fit in {self.dtype} and became inf or -inf")
+            from actcli import dtypes
+
+            became = "inf or -inf" if dtypes.format_named(self.dtype).has_inf else "NaN"
+            warn(f"{self.overflowed} value(s) do not fit in {self.dtype} and became {became}")
 
     def read_all(self) -> Input:
         (data,) = self.chunks(whole=True)  # run to the end: the overflow warning comes last
@@ -89,9 +92,15 @@ class InputSource:
         raise NotImplementedError
 
     def _cast(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):  # counted and reported once, at the end
-            out = x.astype(self.dtype)
-        self.overflowed += int(np.count_nonzero(np.isinf(out) & np.isfinite(x)))
+        from actcli import dtypes  # bfloat16 and float8 round through it, exactly once
+
+        fmt = dtypes.format_named(self.dtype)
+        if x.dtype == fmt.dtype:
+            return x
+        wide = dtypes.to_float64(x)
+        with np.errstate(over="ignore", invalid="ignore"):  # counted and reported at the end
+            out = x.astype(fmt.dtype) if not fmt.is_low_precision else dtypes.cast(wide, fmt)
+            self.overflowed += int(np.count_nonzero(~np.isfinite(out) & np.isfinite(wide)))
         return out
 
 

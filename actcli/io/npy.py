@@ -37,23 +37,54 @@ class _NpyHeader:
     shape: tuple[int, ...]
     fortran_order: bool
     dtype: np.dtype
+    # np.save writes ml_dtypes' float8_e5m2 as '<f1', which NumPy cannot read back: read as
+    # bytes ('|V1') and named here.
+    named: str | None = None
+
+
+class _Recorder:
+    """A stream that keeps what was read from it (a .npy header: at most NumPy's 10,000 bytes
+    plus 12), so a header NumPy refuses can be read again, amended."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+        self.data = bytearray()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(size)
+        self.data += chunk
+        return chunk
+
+
+def _parse_header(stream: Any) -> tuple[Any, bool, np.dtype]:
+    from numpy.lib import format as npy_format
+
+    version = npy_format.read_magic(stream)
+    if version == (1, 0):
+        return npy_format.read_array_header_1_0(stream)
+    if version in ((2, 0), (3, 0)):
+        # 3.0 differs from 2.0 only in utf-8 field names (structured dtypes, refused anyway);
+        # NumPy has no public 3.0 reader (and no private one at the same place in 1.x / 2.x).
+        return npy_format.read_array_header_2_0(stream)
+    raise ValueError(f"unknown .npy format version {version[0]}.{version[1]}")
 
 
 def _read_npy_header(stream: IO[bytes], source: str) -> _NpyHeader:
     """The header of a .npy stream, read without loading (or unpickling) anything; refuses
     object arrays, whose loading would unpickle. The stream is left at the data."""
-    from numpy.lib import format as npy_format
-
+    recorder = _Recorder(stream)
+    named = None
     try:
-        version = npy_format.read_magic(stream)
-        if version == (1, 0):
-            shape, fortran, dtype = npy_format.read_array_header_1_0(stream)
-        elif version in ((2, 0), (3, 0)):
-            # 3.0 differs from 2.0 only in utf-8 field names (structured dtypes, refused anyway);
-            # NumPy has no public 3.0 reader (and no private one at the same place in 1.x / 2.x).
-            shape, fortran, dtype = npy_format.read_array_header_2_0(stream)
-        else:
-            raise ValueError(f"unknown .npy format version {version[0]}.{version[1]}")
+        try:
+            shape, fortran, dtype = _parse_header(recorder)
+        except ValueError:
+            amended = bytes(recorder.data)
+            for descr in (b"'<f1'", b"'|f1'"):  # the same length: the header's size holds
+                amended = amended.replace(descr, b"'|V1'")
+            if amended == bytes(recorder.data):
+                raise
+            shape, fortran, dtype = _parse_header(io.BytesIO(amended))
+            named = "float8_e5m2"
     except (ValueError, OSError, EOFError, SyntaxError) as exc:
         raise DataError(f"{source} is not a readable .npy file: {one_line(exc)}") from None
     except tokenize.TokenError:  # NumPy tokenizes the header text; a forged one may not be
@@ -64,14 +95,38 @@ def _read_npy_header(stream: IO[bytes], source: str) -> _NpyHeader:
             f"{source} holds Python objects (dtype {dtype}); refused: loading them would "
             "unpickle, which can run code. Save a numeric array instead"
         )
-    return _NpyHeader(tuple(shape), bool(fortran), dtype)
+    return _NpyHeader(tuple(shape), bool(fortran), dtype, named)
+
+
+def _low_precision_format(header: _NpyHeader, dtype: str | None, source: str) -> np.dtype | None:
+    """The ml_dtypes format of a .npy whose dtype is raw bytes ('<V2', '<V1'), as np.save
+    writes bfloat16 and float8 arrays: 2 bytes are bfloat16 (the only such format), 1 byte
+    needs --dtype to say which float8 (float8_e5m2 written as '<f1' names itself)."""
+    d = header.dtype
+    if d.kind != "V" or d.fields is not None or d.subdtype is not None or d.itemsize > 2:
+        return None
+    from actcli import dtypes
+
+    if header.named is not None:
+        return dtypes.dtype_named(header.named)
+    if d.itemsize == 2:
+        return dtypes.dtype_named("bfloat16")
+    if dtype is not None and dtype.startswith("float8"):
+        return dtypes.dtype_named(dtype)
+    float8 = [n for n in dtypes.LOW_PRECISION if n.startswith("float8")]
+    raise UsageError(
+        f"{source} holds 1-byte values of no NumPy type (dtype {d.str}, as np.save writes "
+        f"ml_dtypes' float8 arrays): name their format with --dtype ({', '.join(float8)})"
+    )
 
 
 def read_npy(stream: IO[bytes], source: str, path: str | None = None) -> np.ndarray:
     """Loads a whole .npy array (memory-mapped when it is a file), refusing pickled objects."""
     if path in (None, "-"):
         stream = io.BytesIO(stream.read())
-    _read_npy_header(stream, source)  # refuses pickles before np.load sees them
+    header = _read_npy_header(stream, source)  # refuses pickles before np.load sees them
+    if header.named is not None or _low_precision_format(header, None, source) is not None:
+        raise UsageError(f"{source} holds bfloat16 or float8 values: read it with --input")
     try:
         if path in (None, "-"):
             stream.seek(0)
@@ -84,6 +139,11 @@ def read_npy(stream: IO[bytes], source: str, path: str | None = None) -> np.ndar
 
 
 def _numeric_array(array: np.ndarray, source: str) -> np.ndarray:
+    if getattr(array.dtype.type, "__module__", "") == "ml_dtypes":
+        from actcli import dtypes
+
+        dtypes.format_of(array.dtype)  # one of the formats actcli rounds to, or UsageError
+        return array
     kind = array.dtype.kind
     if kind == "f":
         if array.dtype.itemsize > 8:
@@ -147,7 +207,9 @@ class NpySource(InputSource):
                 f"{source} is not a readable .npy file: its data ends after "
                 f"{size - self.offset} of {count * header.dtype.itemsize} bytes"
             )
-        _numeric_array(np.empty(0, header.dtype), source)  # refuses complex, strings, ...
+        self.view_as = _low_precision_format(header, dtype, source)
+        if self.view_as is None:
+            _numeric_array(np.empty(0, header.dtype), source)  # refuses complex, strings, ...
         if self.path is None and len(shape) == 2 and count:
             # The header's width is a claim: read the first row before naming every column.
             first = _read_exactly(stream, shape[1] * header.dtype.itemsize, source)
@@ -168,6 +230,8 @@ class NpySource(InputSource):
         return count * (SECONDS_PER_TEXT_VALUE if text_output else SECONDS_PER_VALUE)
 
     def _select(self, array: np.ndarray) -> np.ndarray:
+        if self.view_as is not None:
+            array = array.view(self.view_as)  # bfloat16 / float8 bytes: no copy
         array = _numeric_array(array, self.source)
         if self.picked is None:
             return array
@@ -175,9 +239,20 @@ class NpySource(InputSource):
         return array[:, picked[0]] if len(picked) == 1 else array[:, picked]
 
     def _whole(self) -> np.ndarray:
+        order = "F" if self.header.fortran_order else "C"
         if self.path is not None:
             try:
-                array = np.load(self.path, mmap_mode="r", allow_pickle=False)
+                if self.header.named is None:
+                    array = np.load(self.path, mmap_mode="r", allow_pickle=False)
+                else:  # '<f1' (float8_e5m2), which np.load refuses: mapped as bytes
+                    array = np.memmap(
+                        self.path,
+                        dtype=self.header.dtype,
+                        mode="r",
+                        offset=self.offset,
+                        shape=self.header.shape,
+                        order=order,
+                    )
             except (ValueError, OSError) as exc:
                 raise DataError(
                     f"{self.source} is not a readable .npy file: {one_line(exc)}"
@@ -185,7 +260,6 @@ class NpySource(InputSource):
         else:
             nbytes = math.prod(self.header.shape) * self.header.dtype.itemsize
             data = _read_exactly(self.stream, nbytes, self.source)
-            order = "F" if self.header.fortran_order else "C"
             array = np.frombuffer(data, self.header.dtype).reshape(self.header.shape, order=order)
         return self._select(array)
 
@@ -252,6 +326,10 @@ def _npy_header(dtype: np.dtype, shape: tuple[int, ...], *, length: int = 0) -> 
     from numpy.lib import format as npy_format
 
     descr = npy_format.dtype_to_descr(dtype)
+    if getattr(dtype.type, "__module__", "") == "ml_dtypes":
+        # As np.save writes bfloat16 and float8 (raw bytes), except float8_e5m2: '<f1' from
+        # np.save cannot be read back by np.load.
+        descr = f"<V{dtype.itemsize}"
     text = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': {tuple(map(int, shape))!r}, }}"
     body = text.encode("latin1")
     size = max(len(NPY_MAGIC) + 4 + len(body) + 1, length)
@@ -338,5 +416,6 @@ class NpyChunks:
         self.stream.write(header)
 
     def _data(self, array: np.ndarray) -> None:
-        self.stream.write(memoryview(array).cast("B") if array.size else b"")
+        # bytes through a uint8 view: bfloat16 and float8 arrays have no buffer format
+        self.stream.write(memoryview(array.reshape(-1).view(np.uint8)) if array.size else b"")
         self.written += array.shape[0] if array.ndim else 1

@@ -11,6 +11,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from actcli.dtypes import FLOAT_DTYPES
 from actcli.errors import DataError, UsageError
 
 from .columns import select_columns, table_columns_as_array
@@ -30,7 +31,7 @@ from .text import TextReader, TextTable
 from .values import is_number, range_values, values_from_args
 
 INPUT_FORMATS = ("csv", "tsv", "text", "npy")
-DTYPES = ("float16", "float32", "float64")
+DTYPES = FLOAT_DTYPES  # NumPy's float16/32/64, bfloat16 and the float8 formats
 _INPUT_SUFFIXES = {
     ".csv": "csv",
     ".tsv": "tsv",

@@ -45,8 +45,24 @@ def format_floats(values: np.ndarray, precision: int | None = None) -> list[str]
         return [format(v, spec) for v in flat.astype(np.float64).tolist()]
     if flat.dtype == np.float64:
         return list(map(float.__repr__, flat.tolist()))
+    if getattr(flat.dtype.type, "__module__", "") == "ml_dtypes":
+        return _low_precision_texts(flat)
     # float16 / float32: NumPy's str is the shortest text that round-trips in that dtype.
     return list(map(str, flat))
+
+
+def _low_precision_texts(flat: np.ndarray) -> list[str]:
+    """bfloat16 / float8 as the shortest text that reads back to the same value in that format
+    (``actcli.dtypes.shortest_text``), worked out once per distinct value."""
+    from actcli import dtypes
+
+    fmt = dtypes.format_of(flat.dtype)
+    codes = flat.view(f"u{flat.dtype.itemsize}")
+    distinct, where = np.unique(codes, return_inverse=True)
+    with np.errstate(invalid="ignore"):  # NaN codes
+        values = distinct.view(flat.dtype).astype(np.float64).tolist()
+    texts = [dtypes.shortest_text(v, fmt) for v in values]
+    return [texts[i] for i in where.tolist()]
 
 
 _JSON_SPECIAL = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}
