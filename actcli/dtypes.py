@@ -51,8 +51,8 @@ class Format:
     """A binary floating-point format, as the rounding needs it.
 
     Attributes:
-        name: the dtype's name (``bfloat16``).
-        dtype: the NumPy dtype.
+        name: the dtype's name (``bfloat16``); ``dtype`` (a property) is the NumPy dtype, which
+            imports ml_dtypes for the low-precision formats.
         precision: significand bits, the implicit one included (float32: 24, bfloat16: 8).
         emin: exponent of the smallest normal number (float32: -126).
         max: the largest finite value.
@@ -61,12 +61,24 @@ class Format:
     """
 
     name: str
-    dtype: np.dtype
     precision: int
     emin: int
     max: float
     has_inf: bool = True
     has_negative_zero: bool = True
+
+    @functools.cached_property
+    def dtype(self) -> np.dtype:
+        if self.name in NUMPY_FLOATS:
+            return np.dtype(self.name)
+        module = ml_dtypes()
+        scalar = getattr(module, self.name, None)
+        if scalar is None:
+            raise UsageError(
+                f"{self.name} needs a newer ml_dtypes (installed: {module.__version__}); "
+                "pip install -U ml_dtypes"
+            )
+        return np.dtype(scalar)
 
     @property
     def is_low_precision(self) -> bool:
@@ -106,7 +118,22 @@ class Format:
 
 def _numpy_format(name: str) -> Format:
     info = np.finfo(name)
-    return Format(name, np.dtype(name), info.nmant + 1, info.minexp, float(info.max))
+    return Format(name, info.nmant + 1, info.minexp, float(info.max))
+
+
+# (precision, emin, max, has_inf, has_negative_zero), from the format definitions (OCP 8-bit
+# floating point, bfloat16, ml_dtypes' fnuz and b11 variants); tests/test_dtypes.py checks them
+# against ml_dtypes. Kept here so rounding and limits need no ml_dtypes import.
+_LOW_PRECISION_FORMATS = {
+    "bfloat16": (8, -126, (2 - 2.0**-7) * 2.0**127, True, True),
+    "float8_e4m3fn": (4, -6, 448.0, False, True),
+    "float8_e5m2": (3, -14, 57344.0, True, True),
+    "float8_e4m3fnuz": (4, -7, 240.0, False, False),
+    "float8_e5m2fnuz": (3, -15, 57344.0, False, False),
+    "float8_e4m3b11fnuz": (4, -10, 30.0, False, False),
+    "float8_e4m3": (4, -6, 240.0, True, True),
+    "float8_e3m4": (5, -2, 15.5, True, True),
+}
 
 
 @functools.cache
@@ -121,40 +148,18 @@ def ml_dtypes() -> Any:
     return module
 
 
-def _ml_format(name: str) -> Format:
-    module = ml_dtypes()
-    scalar = getattr(module, name, None)
-    if scalar is None:
-        raise UsageError(
-            f"{name} needs a newer ml_dtypes (installed: {module.__version__}); "
-            "pip install -U ml_dtypes"
-        )
-    info = module.finfo(scalar)
-    dtype = np.dtype(scalar)
-    # Special values are read off the format itself: what inf and -0.0 become in it.
-    specials = np.array([math.inf, -0.0]).astype(dtype).astype(np.float64)
-    return Format(
-        name,
-        dtype,
-        int(info.nmant) + 1,
-        int(info.minexp),
-        float(info.max),
-        has_inf=bool(np.isinf(specials[0])),
-        has_negative_zero=bool(math.copysign(1.0, specials[1]) < 0),
-    )
-
-
 @functools.cache
 def format_named(name: str) -> Format:
-    """The Format of a dtype name in ``FLOAT_DTYPES`` (ml_dtypes is imported for the others).
+    """The Format of a dtype name in ``FLOAT_DTYPES`` (without importing ml_dtypes).
 
     Raises:
-        UsageError: an unknown name, or ml_dtypes missing or too old for it.
+        UsageError: an unknown name.
     """
     if name in NUMPY_FLOATS:
         return _numpy_format(name)
     if name in LOW_PRECISION:
-        return _ml_format(name)
+        p, emin, top, has_inf, negative_zero = _LOW_PRECISION_FORMATS[name]
+        return Format(name, p, emin, top, has_inf, negative_zero)
     raise UsageError(f"unknown dtype {name!r} (choose from {', '.join(FLOAT_DTYPES)})")
 
 
@@ -239,9 +244,12 @@ def shortest_text(value: float, fmt: Format) -> str:
     ``fmt``, written as Python writes floats: ``"0.334"`` for bfloat16's 0.333984375, ``"10.0"``,
     ``"1e-40"``, ``nan``, ``inf``, ``-0.0``.
 
-    >>> shortest_text(0.333984375, format_named("float32")), shortest_text(10.0, Format(
-    ...     "float8_e4m3fn", np.dtype(np.float64), 4, -6, 448.0, has_inf=False))
-    ('0.33398438', '10.0')
+    >>> shortest_text(0.333984375, format_named("float32"))
+    '0.33398438'
+    >>> shortest_text(0.333984375, format_named("bfloat16"))
+    '0.334'
+    >>> shortest_text(10.0, format_named("float8_e4m3fn"))
+    '10.0'
     """
     value = float(value)
     if fmt.name == "float64" or not math.isfinite(value) or value == 0:
