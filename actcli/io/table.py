@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from .terminal import printable
+from .values import is_number
 
 GAP = "   "  # between columns (rich's SIMPLE_HEAD: padding, separator, padding)
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
@@ -40,6 +41,12 @@ def _widths(cells: Sequence[str]) -> int:
     return max(map(cell_width, cells))
 
 
+def _all_numbers(cells: Sequence[str]) -> bool:
+    """Whether text cells read as numbers (an input's x column): aligned as numbers are."""
+    present = [c for c in cells if c.strip()]
+    return bool(present) and all(map(is_number, present))
+
+
 def _pad(cells: Sequence[str], width: int, *, right: bool, ascii_only: bool) -> list[str]:
     if ascii_only:
         return [c.rjust(width) for c in cells] if right else [c.ljust(width) for c in cells]
@@ -54,7 +61,8 @@ class TableRenderer:
 
     Args:
         names: the column headers.
-        text_columns: which columns hold text (left-aligned); the others hold numbers
+        text_columns: which columns hold text passed through (left-aligned, unless every
+            cell of the first block is a number or empty); the others hold numbers
             (right-aligned, so digits line up).
         width: the terminal's width, or None for no limit (a file or pipe).
         key: the column each column block repeats first (x).
@@ -84,6 +92,7 @@ class TableRenderer:
         self.color = color
         self.rule = rule
         self.widths = [cell_width(n) for n in self.names]
+        self.right: list[bool] = []  # per column, decided by the first block
         self.groups: list[list[int]] = []
         self.blocks = 0
 
@@ -92,6 +101,11 @@ class TableRenderer:
         if self.escape:
             columns = [
                 [printable(c) for c in cells] if is_text else cells
+                for cells, is_text in zip(columns, self.text_columns, strict=True)
+            ]
+        if not self.blocks:
+            self.right = [
+                not is_text or _all_numbers(cells)
                 for cells, is_text in zip(columns, self.text_columns, strict=True)
             ]
         grown = [max(w, _widths(cells)) for w, cells in zip(self.widths, columns, strict=True)]
@@ -140,7 +154,7 @@ class TableRenderer:
         padded = []
         for j in group:
             cells = columns[j]
-            right = not self.text_columns[j]
+            right = self.right[j]
             if j == last and not right:
                 padded.append(cells)  # no trailing spaces after left-aligned text
                 continue
