@@ -22,6 +22,7 @@ import click
 
 from actcli import __version__
 from actcli.cli.common import CONTEXT_SETTINGS, ExitCode, error_boundary, one_line
+from actcli.errors import printable
 
 # name -> "module:attribute"; a module is imported only when its command runs (or for --help).
 LAZY_COMMANDS = {
@@ -140,7 +141,8 @@ def _error(message: str) -> None:
     if _debug and sys.exc_info()[0] is not None:
         traceback.print_exc()
     try:
-        click.echo(f"actcli: error: {message}", err=True)
+        # Escaped: a file name or a cell quoted in the message may hold terminal escapes.
+        click.echo(f"actcli: error: {printable(message)}", err=True)
     except OSError:
         pass  # stderr gone too: nothing more we can say
 
