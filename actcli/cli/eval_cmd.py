@@ -229,7 +229,7 @@ def _progress(
     ):
         yield lambda done: None
         return
-    from actcli.table import progress_bar
+    from actcli.io.terminal import progress_bar
 
     color = io.color_wanted(sys.stderr)
     label = f"actcli eval: {os.path.basename(source.source)}"
