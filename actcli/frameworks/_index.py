@@ -18,9 +18,21 @@ FRAMEWORKS = tuple(m.FRAMEWORK.name for m in _MODULES)
 
 TITLES = {m.FRAMEWORK.name: m.FRAMEWORK.title for m in _MODULES}
 
+FLAVOURS = FRAMEWORKS + tuple(f"keras/{b}" for b in keras.BACKENDS)
+"""Every ``like=``: the frameworks, and Keras 3 on each backend (``keras/jax``)."""
+TITLES.update({f"keras/{b}": f"Keras 3 ({b} backend)" for b in keras.BACKENDS})
+
 
 # Other spellings accepted for a framework (``--like pytorch``).
 _FRAMEWORK_SPELLINGS = {norm(s): m.FRAMEWORK.name for m in _MODULES for s in m.SPELLINGS}
+_FRAMEWORK_SPELLINGS.update(
+    {
+        norm(f"{k}{sep}{b}"): f"keras/{b}"
+        for b in keras.BACKENDS
+        for k in ("keras", "keras3")
+        for sep in "/:"
+    }
+)
 
 _norm = norm
 
@@ -34,7 +46,9 @@ def _form_of(v: Variant) -> str:
 
 def _build() -> dict[tuple[str, str], Variant]:
     table: dict[tuple[str, str], Variant] = {}
-    for v in (v for m in _MODULES for v in m.variants()):
+    made = [v for m in _MODULES for v in m.variants()]
+    made += keras.backend_variants([v for v in made if v.framework == "keras"])
+    for v in made:
         key = (_form_of(v), v.framework)
         if key in table:
             raise RuntimeError(f"two variants for {key}")
@@ -82,7 +96,7 @@ def _build_aliases() -> tuple[dict[str, tuple[str, str, dict]], dict[str, tuple[
     entries = list(_ALIAS_FORMS)
     # Qualified names, e.g. torch.softshrink, jax.gelu, tf_keras.LeakyReLU.
     for (form, fw), v in VARIANTS.items():
-        if fw != "keras":
+        if not v.is_keras:
             entries.append((v.qualname, form, fw))
     aliases: dict[str, tuple[str, str, dict]] = {}
     index: dict[str, tuple[str, str, str]] = {}
