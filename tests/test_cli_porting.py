@@ -418,3 +418,76 @@ def test_completion_offers_framework_names():
     names = [item.value for item in complete_activation(None, None, "hards")]  # type: ignore[arg-type]
     assert "hardswish" in names and "hardsigmoid" in names and "hard_swish" not in names
     assert "nn.Softplus" in [item.value for item in complete_activation(None, None, "nn.S")]  # type: ignore[arg-type]
+
+
+# Names actcli prints are names actcli accepts ---------------------------------------------------
+
+# Import paths people paste from their code (issue 12), each with the flavour it must give.
+PASTED = [
+    ("keras.activations.gelu", "gelu"),
+    ("torch.nn.functional.gelu", "torch.gelu"),
+    ("F.gelu", "torch.gelu"),
+    ("jax.nn.gelu", "jax.gelu"),
+    ("torch.nn.GELU", "torch.gelu"),
+    ("torch.nn.SiLU", "torch.silu"),
+    ("nn.SiLU", "torch.silu"),
+    ("torch.nn.LeakyReLU", "torch.nn.LeakyReLU"),
+    ("tf.keras.layers.LeakyReLU", "tf_keras.layers.LeakyReLU"),
+    ("tf_keras.layers.LeakyReLU", "tf_keras.layers.LeakyReLU"),
+    ("tf.keras.activations.relu", "tf_keras.relu"),
+    ("keras.layers.LeakyReLU", "layers.LeakyReLU"),
+    ("jax.numpy.exp", "jax.exp"),
+    ("torch.nn.functional.softshrink", "torch.softshrink"),
+]
+
+
+@pytest.mark.parametrize(("name", "want"), PASTED)
+def test_pasted_import_paths_resolve(name, want):
+    import actcli
+
+    assert actcli.spec(name).name == want
+    assert ok(["eval", name, "--", "1"]).splitlines()[0].split(",")[1].startswith(want)
+
+
+def test_keras_3_has_no_thresholded_relu():
+    result = run(["eval", "keras.layers.ThresholdedReLU", "--", "1"])
+    assert result.exit_code == 2
+    assert "keras has no" in result.stderr and "removed in Keras 3" in result.stderr
+    assert ok(["eval", "tf.keras.layers.ThresholdedReLU", "--", "2"])  # tf.keras has it
+
+
+def _printed_names(text: str) -> list[str]:
+    """Every activation name an `info` text shows: its name, its aliases, the origin's callable
+    and each framework's signature (the part before '(')."""
+    lines = text.splitlines()
+    names = [lines[0].strip()]
+    for line in lines:
+        if line.startswith("aliases:") and line != "aliases: none":
+            names += [a.strip() for a in line.partition(":")[2].split(",")]
+        if line.startswith("origin:"):
+            head = line.partition(":")[2].strip().split(" ")[0]
+            if head not in ("keras.activations", "tf_keras.activations"):
+                names.append(head.partition("(")[0])
+    block = text.split("\nin other frameworks:\n", 1)[1].split("\n\n")[0]
+    for line in block.splitlines():
+        head = line.partition(": ")[2].partition("(")[0]
+        if line.startswith("  ") and not line.startswith("    ") and " " not in head:
+            names.append(head)  # not "tf_keras has no relu6 (...)"
+    return names
+
+
+def test_every_name_info_prints_resolves():
+    import actcli
+    from actcli import frameworks as fw
+
+    walked = 0
+    for form in fw.forms():
+        text = ok(["info", form])
+        for name in _printed_names(text):
+            spec = actcli.spec(name)  # raises UsageError for a name actcli does not accept
+            assert spec.name.endswith(name.rpartition(".")[2]) or name in (
+                spec.name,
+                *spec.aliases,
+            ), (form, name, spec.name)
+            walked += 1
+    assert walked > 150
