@@ -38,6 +38,7 @@ EXACT_PERCENTILES = 1 << 22  # errors kept (32 MB) before percentiles come from 
 _BINS_PER_OCTAVE = 64  # histogram bins: 1.1 % wide
 _HIST_LOW = -40  # ULP errors below 2^-40 share the lowest bin (0 has its own)
 _HIST_HIGH = 70  # ... and above 2^70 (inf has its own)
+PIECE = 1 << 18  # values graded at a time: some twenty float64 temporaries of 2 MB each
 PLOT_POINTS = 100_000  # points kept for a plot (every k-th, plus each chunk's worst)
 KINK_ULPS = 4  # x within this many ULP (of x's dtype) of a kink counts as "at the kink"
 REGION_NAMES = ("negative_tail", "middle", "positive_tail", "kinks", "special")
@@ -348,6 +349,24 @@ def _key(p: float) -> str:
     return f"{p:g}"
 
 
+def _worst_first(ulp: np.ndarray, wrong: np.ndarray, k: int) -> np.ndarray:
+    """The positions of the ``k`` worst values, worst first: the largest error, then those not
+    correctly rounded, then by position. A partition finds them (a sort of a million-value
+    chunk took a quarter of the whole run)."""
+    n = ulp.size
+    if n <= k:
+        candidates = np.arange(n)
+    else:
+        kth = np.partition(ulp, n - k)[n - k]  # the k-th largest error
+        above = np.flatnonzero(ulp > kth)
+        ties = np.flatnonzero(ulp == kth)
+        # among the ties, the ones not correctly rounded first, each group by position
+        ties = np.concatenate([ties[wrong[ties]], ties[~wrong[ties]]])[: k - above.size]
+        candidates = np.concatenate([above, ties])
+    order = np.lexsort((candidates, ~wrong[candidates], -ulp[candidates]))
+    return candidates[order][:k]
+
+
 class _PlotSample:
     """A bounded sample of (x, ULP error) for plots: every k-th point (k doubles whenever the
     sample outgrows ``PLOT_POINTS``) plus the worst points of each chunk, so spikes survive."""
@@ -365,7 +384,7 @@ class _PlotSample:
         keep = index % self.stride == 0
         top = np.zeros(x.size, bool)
         if x.size:
-            worst = np.argsort(-ulp, kind="stable")[:64]
+            worst = _worst_first(ulp, np.zeros(x.size, bool), 64)
             top[worst[ulp[worst] > 0]] = True
         keep |= top
         self.index = np.concatenate([self.index, index[keep]])
@@ -444,24 +463,38 @@ class Grader:
             self.fmt = y_fmt
         elif y_fmt.name != self.fmt.name:
             y = dtypes.cast(dtypes.to_float64(y), self.fmt)
+        flat_x, flat_y = x.reshape(-1), y.reshape(-1)
+        for start in range(0, flat_x.size, PIECE):
+            piece = slice(start, start + PIECE)
+            self._add(flat_x[piece], flat_y[piece], x_fmt)
+
+    def _add(self, x: np.ndarray, y: np.ndarray, x_fmt: dtypes.Format) -> None:
         fmt = self.fmt
-        x64 = dtypes.to_float64(x).reshape(-1)
-        got = dtypes.to_float64(y).reshape(-1)
-        if not x64.size:
-            return
+        assert fmt is not None
+        x64 = dtypes.to_float64(x)
+        got = dtypes.to_float64(y)
         exact = np.asarray(self.act(x64, **self.params), dtype=np.float64).reshape(-1)
         correct = dtypes.rounded_values(self.act, x64, exact, self.params, fmt)
         ulp, diff, rel = errors(got, exact, correct, fmt)
         wrong = ~_same_arrays(got, correct)
         self.totals.add(x64, ulp, diff, rel, wrong)
         region = self._regions(x64, x_fmt)
-        for k, name in enumerate(REGION_NAMES):
-            mask = region == k
-            if mask.any():
-                self.regions[name].add(x64[mask], ulp[mask], diff[mask], rel[mask], wrong[mask])
+        counts = np.bincount(region, minlength=len(REGION_NAMES))
+        if counts.max() == region.size:  # one region: no grouping needed
+            self.regions[REGION_NAMES[int(region[0])]].add(x64, ulp, diff, rel, wrong)
+        else:
+            # Grouped by one stable (radix) sort of the small region codes: one gather per
+            # array instead of a mask and a copy per region; each group keeps input order.
+            order = np.argsort(region, kind="stable")
+            parts = [a[order] for a in (x64, ulp, diff, rel, wrong)]
+            edges = np.concatenate([[0], np.cumsum(counts)])
+            for k, name in enumerate(REGION_NAMES):
+                if counts[k]:
+                    piece = slice(edges[k], edges[k + 1])
+                    self.regions[name].add(*(a[piece] for a in parts))
         self.percentiles.add(ulp)
         self.plot.add(self.count, x64, ulp)
-        self._keep_worst(x64, got, exact, correct, ulp, diff, rel, region)
+        self._keep_worst(x64, got, exact, correct, ulp, diff, rel, region, wrong)
         self.count += x64.size
 
     def _regions(self, x: np.ndarray, x_fmt: dtypes.Format) -> np.ndarray:
@@ -474,12 +507,10 @@ class Grader:
         region[special] = 4
         return region
 
-    def _keep_worst(self, x, got, exact, correct, ulp, diff, rel, region) -> None:
+    def _keep_worst(self, x, got, exact, correct, ulp, diff, rel, region, wrong) -> None:
         if not self.n_worst:
             return
-        # largest error first, then the ones not correctly rounded, then by position
-        wrong = ~_same_arrays(got, correct)
-        order = np.lexsort((np.arange(ulp.size), ~wrong, -ulp))[: self.n_worst]
+        order = _worst_first(ulp, wrong, self.n_worst)
         new = [
             Case(
                 self.count + int(i),

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import oracle
@@ -389,3 +392,43 @@ def test_doctests():
     for module in (checker, check_inputs, dtypes):
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory: peak RSS does not grow with the input (a 1 GB pair is graded in ~110 MB)
+
+_PEAK_RSS = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+if done.returncode:
+    sys.exit(done.stderr.decode())
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss units")
+@pytest.mark.skipif(shutil.which("actcli") is None, reason="actcli is not installed")
+def test_streaming_peak_rss_is_flat(tmp_path):
+    rng = np.random.default_rng(4)
+    peaks = {}
+    for n in (17 << 18, 34 << 18):  # 4.5M and 8.9M values: both beyond EXACT_PERCENTILES
+        x = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=np.float32, shape=(n,))
+        y = np.lib.format.open_memmap(tmp_path / "y.npy", mode="w+", dtype=np.float32, shape=(n,))
+        for start in range(0, n, 1 << 22):
+            part = (rng.standard_normal(min(1 << 22, n - start)) * 4).astype(np.float32)
+            x[start : start + part.size] = part
+            y[start : start + part.size] = np.tanh(part)
+        x.flush()
+        y.flush()
+        del x, y
+        args = [shutil.which("actcli"), "check", "tanh", "-i", str(tmp_path / "x.npy")]
+        args += ["--values", str(tmp_path / "y.npy"), "-o", str(tmp_path / "r.txt")]
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK_RSS, *args], capture_output=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+        peaks[n] = int(done.stdout) / 1024
+        assert f"{n:,} values" in (tmp_path / "r.txt").read_text()
+    assert max(peaks.values()) <= 250, peaks
+    # Holding the errors (8 bytes a value) would add 36 MB between the two sizes.
+    assert peaks[34 << 18] - peaks[17 << 18] < 20, peaks
