@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -46,7 +45,6 @@ FLOAT_DTYPES = NUMPY_FLOATS + LOW_PRECISION
 BLOCK = 1 << 20
 
 
-@dataclass(frozen=True)
 class Format:
     """A binary floating-point format, as the rounding needs it.
 
@@ -58,17 +56,44 @@ class Format:
         max: the largest finite value.
         has_inf: whether it has infinities (else overflow gives NaN).
         has_negative_zero: whether -0.0 exists (not in the fnuz formats).
+
+    A plain class, not a dataclass: this module is imported by every run that reads input, and a
+    dataclass costs a millisecond of start-up to build.
     """
 
-    name: str
-    precision: int
-    emin: int
-    max: float
-    has_inf: bool = True
-    has_negative_zero: bool = True
+    __slots__ = ("name", "precision", "emin", "max", "has_inf", "has_negative_zero", "_dtype")
 
-    @functools.cached_property
+    def __init__(
+        self,
+        name: str,
+        precision: int,
+        emin: int,
+        max: float,  # noqa: A002 - the format's largest value, as np.finfo names it
+        has_inf: bool = True,
+        has_negative_zero: bool = True,
+    ):
+        self.name = name
+        self.precision = precision
+        self.emin = emin
+        self.max = max
+        self.has_inf = has_inf
+        self.has_negative_zero = has_negative_zero
+        self._dtype: np.dtype | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Format({self.name!r}, precision={self.precision}, emin={self.emin}, "
+            f"max={self.max!r}, has_inf={self.has_inf}, "
+            f"has_negative_zero={self.has_negative_zero})"
+        )
+
+    @property
     def dtype(self) -> np.dtype:
+        if self._dtype is None:
+            self._dtype = self._numpy_dtype()
+        return self._dtype
+
+    def _numpy_dtype(self) -> np.dtype:
         if self.name in NUMPY_FLOATS:
             return np.dtype(self.name)
         module = ml_dtypes()
