@@ -85,6 +85,7 @@ def figure(
                 ax.set_xscale("log")
             else:
                 ax.set_xscale("symlog", linthresh=threshold)
+                _decade_ticks(ax, threshold, float(np.abs(x).max()))
         if top > 100:
             ax.set_yscale("symlog", linthresh=1.0)
         else:
@@ -94,6 +95,19 @@ def figure(
         ax.set_title(_title(report), fontsize=9)
         ax.legend(loc="upper right", fontsize=7)
     return fig
+
+
+def _decade_ticks(ax, threshold: float, top: float) -> None:
+    """At most about nine ticks on a symmetric log axis, at +-powers of ten (matplotlib's own
+    put one at every decade, which overlap across 80 decades)."""
+    low, high = round(math.log10(threshold)), math.ceil(math.log10(max(top, threshold)))
+    step = max(1, math.ceil((high - low) / 4))
+    powers = list(range(high, low + 1, -step))  # none at the threshold: it would crowd 0
+    ticks = [-(10.0**k) for k in powers] + [0.0] + [10.0**k for k in reversed(powers)]
+    labels = (
+        [f"$-10^{{{k}}}$" for k in powers] + ["0"] + [f"$10^{{{k}}}$" for k in reversed(powers)]
+    )
+    ax.set_xticks(ticks, labels)
 
 
 def save(report: CheckReport, path: str) -> None:
