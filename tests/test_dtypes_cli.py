@@ -71,7 +71,7 @@ def test_one_byte_npy_needs_its_format_named(tmp_path):
     np.save(tmp_path / "x.npy", x)
     args = ["eval", "relu", "-i", str(tmp_path / "x.npy")]
     refused = run(args)
-    assert refused.exit_code == 2 and "name their format with --dtype" in refused.stderr
+    assert refused.exit_code == 1 and "name their format with --dtype" in refused.stderr
     read = run([*args, "--dtype", "float8_e4m3fn"])
     assert read.exit_code == 0 and read.stdout.splitlines()[1:] == ["0.5,0.5", "1.0,1.0"]
 

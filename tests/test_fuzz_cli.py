@@ -1040,3 +1040,83 @@ def test_an_axis_beyond_any_array_is_a_usage_error():
     """``--axis 99999999999999999999999``: core/_array.py catches AxisError, not OverflowError."""
     result = invoke(["eval", "softmax", "--axis", "99999999999999999999999", "--", "1", "2"])
     assert result.exit_code == 2 and "internal error" not in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# check (helper "check"): random command lines and files for `actcli check`
+
+_CHECK_GATE = "max error "  # a --max-ulp failure writes its report, then this line (exit 1)
+
+
+def _check_invariants(result, argv, folder: str) -> None:
+    """check_invariants, except that a failed --max-ulp gate has written its report."""
+    if result.exit_code == 1 and f"{ERROR}" in result.stderr and _CHECK_GATE in result.stderr:
+        assert result.stdout_bytes, argv
+        lines = result.stderr.splitlines()
+        assert lines[-1].startswith(ERROR) and "exceeds" in lines[-1], argv
+        assert "Traceback" not in result.stderr
+        return
+    check_invariants(result, argv, folder)
+
+
+@st.composite
+def check_argv(draw, folder: str, x_path: str, y_path: str) -> list[str]:
+    name = draw(st.sampled_from(["relu", "gelu", "tanh", "elu:alpha=0.5", "softmax", "gelo"]))
+    dtypes = ["float16", "float32", "float64", "bfloat16", "float8_e4m3fn", "float8_e5m2", "x"]
+    source = draw(st.sampled_from(["pair", "table", "exhaustive", "sample", "none"]))
+    argv = ["check", name]
+    if source == "pair":
+        argv += ["-i", x_path, "--values", y_path]
+    elif source == "table":
+        argv += ["-i", x_path, "--values-column", draw(st.sampled_from(["2", "y", "9", "x"]))]
+    elif source in ("exhaustive", "sample"):
+        argv += ["--exhaustive"] if source == "exhaustive" else ["--sample", draw(value_text)]
+        argv += ["--dtype", draw(st.sampled_from(dtypes[3:] + ["float16"]))]
+        if draw(st.booleans()):
+            argv += ["--range", draw(st.sampled_from(["-1:1", "0:", ":0", "2:1", "a:b", "-8:8"]))]
+        if draw(st.booleans()):
+            argv += ["--save-inputs", os.path.join(folder, "saved.npy")]
+        else:
+            argv += ["--values", y_path]
+    opts = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    ["-d"],
+                    ["--dtype", draw(st.sampled_from(dtypes))],
+                    ["--x-column", draw(st.sampled_from(["1", "x", "7"]))],
+                    ["--max-ulp", draw(st.sampled_from(["0", "0.5", "1e9", "-1", "nan", "x"]))],
+                    ["--worst", draw(st.sampled_from(["0", "3", "-2"]))],
+                    ["-f", draw(st.sampled_from(["text", "json", "csv"]))],
+                    ["-o", os.path.join(folder, "r" + draw(st.sampled_from(SUFFIXES)))],
+                    ["--like", draw(st.sampled_from(["torch", "jax", "pytorch"]))],
+                    ["--plot", os.path.join(folder, "e" + draw(st.sampled_from([".png", ".x"])))],
+                    ["--term"],
+                ]
+            ),
+            max_size=3,
+        )
+    )
+    return argv + [t for o in opts for t in o]
+
+
+@fuzz_slow
+@given(data=st.data(), x=any_file, y=any_file)
+def test_fuzz_check_command_lines(data, x, y):
+    with tempfile.TemporaryDirectory() as folder:
+        x_path, y_path = os.path.join(folder, "x.in"), os.path.join(folder, "y.in")
+        Path(x_path).write_bytes(x)
+        Path(y_path).write_bytes(y)
+        argv = data.draw(check_argv(folder, x_path, y_path))
+        result = invoke(argv)
+        _check_invariants(result, argv, folder)
+
+
+def test_check_gate_writes_the_report_and_one_error_line(tmp_path):
+    x = np.linspace(-3, 3, 13)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.tanh(x) * (1 + 1e-12))
+    argv = ["check", "tanh", "-i", str(tmp_path / "x.npy"), "--values", str(tmp_path / "y.npy")]
+    result = invoke([*argv, "--max-ulp", "1"])
+    _check_invariants(result, argv, str(tmp_path))
+    assert result.exit_code == 1 and result.stdout.startswith("tanh in float64")

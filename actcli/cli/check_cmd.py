@@ -10,6 +10,7 @@ stderr and the exit code is 1.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 
@@ -174,6 +175,10 @@ def check_cmd(
     names, values = split_tokens(activations)
     if values:
         raise UsageError(f"check takes x from --input or --exhaustive/--sample, got {values[0]!r}")
+    if max_ulp is not None and math.isnan(max_ulp):
+        raise UsageError("--max-ulp must be a number >= 0, got nan")
+    if input_path == "-" and values_path == "-":
+        raise UsageError("--input and --values cannot both read stdin: give one of them a file")
     if len(names) != 1:
         raise UsageError("check grades one activation at a time (e.g. 'actcli check gelu ...')")
     (act,) = parse_activations(names, activation_params, like=like)
@@ -191,7 +196,7 @@ def check_cmd(
             raise UsageError("--save-inputs writes the inputs of --exhaustive or --sample")
         if values_path is not None:
             raise UsageError("give --save-inputs (write the inputs) or --values (grade), not both")
-        _save_inputs(generated, save_inputs, dtype)
+        _save_inputs(generated, save_inputs)
         return
     report_format = _report_format(fmt, output)
     if plot_path is not None:
@@ -299,12 +304,10 @@ def _prepend(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarr
     yield from rest
 
 
-def _save_inputs(chunks: Iterator[np.ndarray], path: str, dtype: str | None) -> None:
-    arrays = list(chunks)  # at most 2^24 sample values, or one exhaustive run: see below
-    total = sum(a.size for a in arrays)
-    tables = (io.OutputTable([], array=a) for a in arrays)
-    io.write_output(tables, fmt="npy", output=path, rows=total)
-    click.echo(f"actcli: wrote {total} {dtype} inputs to {path}", err=True)
+def _save_inputs(chunks: Iterator[np.ndarray], path: str) -> None:
+    """Writes the inputs as one .npy, chunk by chunk (the row count is patched in at the end,
+    so a float32 range of billions of values never sits in memory)."""
+    io.write_output((io.OutputTable([], array=a) for a in chunks), fmt="npy", output=path)
 
 
 def _pairs(

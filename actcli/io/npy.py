@@ -103,7 +103,7 @@ def _low_precision_format(header: _NpyHeader, dtype: str | None, source: str) ->
     writes bfloat16 and float8 arrays: 2 bytes are bfloat16 (the only such format), 1 byte
     needs --dtype to say which float8 (float8_e5m2 written as '<f1' names itself)."""
     d = header.dtype
-    if d.kind != "V" or d.fields is not None or d.subdtype is not None or d.itemsize > 2:
+    if d.kind != "V" or d.fields is not None or d.subdtype is not None or d.itemsize not in (1, 2):
         return None
     from actcli import dtypes
 
@@ -114,27 +114,33 @@ def _low_precision_format(header: _NpyHeader, dtype: str | None, source: str) ->
     if dtype is not None and dtype.startswith("float8"):
         return dtypes.dtype_named(dtype)
     float8 = [n for n in dtypes.LOW_PRECISION if n.startswith("float8")]
-    raise UsageError(
+    raise DataError(
         f"{source} holds 1-byte values of no NumPy type (dtype {d.str}, as np.save writes "
         f"ml_dtypes' float8 arrays): name their format with --dtype ({', '.join(float8)})"
     )
 
 
 def read_npy(stream: IO[bytes], source: str, path: str | None = None) -> np.ndarray:
-    """Loads a whole .npy array (memory-mapped when it is a file), refusing pickled objects."""
+    """Loads a whole .npy array (memory-mapped when it is a file), refusing pickled objects;
+    bfloat16 and float8_e5m2 arrays saved by np.save come back in their own dtype."""
     if path in (None, "-"):
         stream = io.BytesIO(stream.read())
     header = _read_npy_header(stream, source)  # refuses pickles before np.load sees them
-    if header.named is not None or _low_precision_format(header, None, source) is not None:
-        raise UsageError(f"{source} holds bfloat16 or float8 values: read it with --input")
+    view_as = _low_precision_format(header, None, source)
     try:
-        if path in (None, "-"):
+        if header.named is not None:  # '<f1', which np.load refuses: the bytes after the header
+            order = "F" if header.fortran_order else "C"
+            data = stream.read(math.prod(header.shape) * header.dtype.itemsize)
+            array = np.frombuffer(data, header.dtype).reshape(header.shape, order=order)
+        elif path in (None, "-"):
             stream.seek(0)
             array = np.load(stream, allow_pickle=False)
         else:
             array = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise DataError(f"{source} is not a readable .npy file: {one_line(exc)}") from None
+    if view_as is not None:
+        array = array.view(view_as)
     return _numeric_array(array, source)
 
 
