@@ -200,6 +200,7 @@ def cli() -> None:
       actcli list
       actcli info gelu
       actcli diff gelu
+      actcli check gelu -i x.npy --values y.npy
 
     Shell completion (bash): eval "$(_ACTCLI_COMPLETE=bash_source actcli)"
     """
