@@ -305,3 +305,10 @@ def test_table_and_csv_agree_on_float32_and_float16():
     for dtype in ("float16", "float32"):
         args = ["eval", "gelu", "--dtype", dtype, "--linspace", "-3", "3", "13"]
         _check_against_csv(_run([*args, "-f", "table"]), _run([*args, "-f", "csv"]))
+
+
+def test_several_key_columns_lead_each_block():
+    names = ["a", "b", "max_abs", "cause"]
+    columns = [["keras"], ["jax"], ["0.000473235"], ["defaults: approximate=False"]]
+    out = _render(names, columns, [True, True, False, True], width=30, key=(0, 1))
+    assert [b[0][:3] for b in parse_table(out)] == [["a", "b", "max_abs"], ["a", "b", "cause"]]

@@ -94,7 +94,8 @@ class OutputTable:
     # Why this result cannot be written as text / as npy (raised only when that format is asked).
     text_error: str | None = None
     npy_error: str | None = None
-    key: int = 0  # the column a table too wide for the terminal repeats in each block (x)
+    # The column(s) a table too wide for the terminal repeats in each block of columns (x).
+    key: int | tuple[int, ...] = 0
 
     @property
     def names(self) -> list[str]:
@@ -253,7 +254,7 @@ class TableWriter(TextWriter):
         color: bool = False,
         width: int | None = None,
         escape: bool = False,
-        key: int = 0,
+        key: int | tuple[int, ...] = 0,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
