@@ -356,7 +356,7 @@ def test_named_aliases(alias, entry, like):
 
 
 def test_no_listed_alias_is_shadowed_by_the_registry():
-    listed = {alias for alias, _, _ in fw._ALIAS_FORMS}
+    listed = {alias for alias, _, _ in fw._index._ALIAS_FORMS}
     assert listed <= set(fw.FRAMEWORK_ALIASES)
 
 

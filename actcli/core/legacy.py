@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from actcli.registry import Param, Spec
+from actcli.spec_types import Param, Spec
 
 from . import axiswise, rectifiers
 from ._array import NATIVE_DTYPES, above, elementwise, fix_nan, times
