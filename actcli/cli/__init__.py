@@ -113,6 +113,12 @@ class ActcliGroup(click.Group):
             code = ExitCode.INTERRUPTED
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else ExitCode.DATA
+        except MemoryError:  # what the work needs was refused by the system (io's limits aside)
+            _error(
+                "out of memory: this input or the work asked for does not fit; "
+                "try a smaller input, fewer activations, or -f npy"
+            )
+            code = ExitCode.DATA
         except Exception as exc:  # a bug: a notice, and the traceback only with --debug
             if _debug:
                 traceback.print_exc()

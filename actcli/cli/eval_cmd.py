@@ -32,6 +32,9 @@ from actcli.cli.common import (
 from actcli.core._array import threads as core_threads
 from actcli.errors import UsageError
 
+# The largest Jacobian --jacobian builds: n values need n * n * 8 bytes (20,000 values: 3.2 GB).
+MAX_JACOBIAN_BYTES = 250_000_000
+
 
 class EvalCommand(ActivationCommand):
     trailing_param = "values_after_dashdash"
@@ -357,7 +360,27 @@ def _value_table(acts: Sequence[Activated], data: io.Input, *, derivative: bool)
     )
 
 
+def _check_jacobian_size(act: Activated, x: np.ndarray) -> None:
+    """Refuses a Jacobian too large to build, before building it."""
+    axis = act.params.get("axis", -1)
+    try:
+        n = x.shape[axis] if x.ndim else 1
+    except (IndexError, TypeError):
+        return  # a bad axis: the core says so
+    itemsize = x.dtype.itemsize if x.dtype.kind == "f" else 8
+    needed = x.size * n * itemsize
+    if needed > MAX_JACOBIAN_BYTES:
+        vectors = x.size // max(n, 1)
+        times = f"{vectors:,} × " if vectors > 1 else ""
+        raise UsageError(
+            f"--jacobian of {times}{n:,} values needs {times}{n:,}² × {itemsize} bytes = "
+            f"{io.size_text(needed)}, more than {io.size_text(MAX_JACOBIAN_BYTES)}; give fewer "
+            "values, or use actcli.jvp in Python for products with the Jacobian"
+        )
+
+
 def _jacobian_table(act: Activated, data: io.Input) -> io.OutputTable:
+    _check_jacobian_size(act, data.x)
     jac = np.asarray(actcli.jacobian(act.spec.name)(data.x, **act.params))
     missing = data.missing is not None and bool(data.missing.any())
     if missing:  # a vector with a missing cell has no Jacobian: every entry empty (NaN in .npy)
