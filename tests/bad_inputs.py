@@ -397,12 +397,41 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         TEXT,
-        "unterminated quote over a huge field",
-        ("eval", "relu", "-i", "data.csv"),
+        "a line without end (-i /dev/zero)",
+        ("eval", "relu", "-i", "/dev/zero"),
         1,
-        ERROR + "data.csv: not readable as CSV: field larger than field limit (131072)",
-        files={"data.csv": b'x\n"1' + b"1" * 200_000 + b"\n"},
-        note="x, then a quote and 200,000 digits",
+        ERROR + "/dev/zero line 1 is longer than 16,777,216 characters (a binary file? one "
+        "value per line for long vectors)",
+    ),
+    Case(
+        TEXT,
+        "a line of more than 100,000 columns",
+        ("eval", "softmax"),
+        1,
+        ERROR + "stdin line 1 has more than 100,000 columns; for one long vector put one value "
+        "per line (or save a .npy)",
+        stdin=b",".join([b"1.5"] * 100_001) + b"\n",
+        note="one line of 100,001 comma-separated numbers",
+    ),
+    Case(
+        TEXT,
+        "one vector down a column that never ends (yes 1 |)",
+        ("eval", "softmax"),
+        1,
+        ERROR + "stdin has more than 2,000,000 cells, and this work takes the whole input at "
+        "once (an axis-wise function down a column, or --jacobian); for longer vectors use a "
+        ".npy file",
+        stdin=b"1\n" * 2_000_001,
+        note="2,000,001 lines of 1, as from yes 1",
+    ),
+    Case(
+        TEXT,
+        "column number that is not ASCII",
+        ("eval", "relu", "-c", "\u00b2"),
+        2,
+        ERROR + "--column '\u00b2': stdin has no such column (columns: 'x', 'y'; or a number "
+        "from 1 to 2)",
+        stdin=b"x,y\n1,2\n",
     ),
     # -- .npy input ----------------------------------------------------------------------------
     Case(

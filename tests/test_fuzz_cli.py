@@ -943,14 +943,22 @@ def test_a_row_of_100k_columns(tmp_path):
     ]
 
 
-def test_a_50_mb_line_without_newline(tmp_path):
-    """One 50 MB number (it overflows to inf) and one 50 MB bad cell: quick, one short line."""
+def test_a_10_mb_line_reads_and_a_20_mb_line_is_one_short_error(tmp_path):
+    """One 10 MB number (it overflows to inf) reads; a 20 MB line, past the 16 MB a line may
+    hold, and a 20 MB bad cell end in one short line."""
     path = tmp_path / "long.txt"
-    path.write_bytes(b"1" * 50_000_000)
+    path.write_bytes(b"1" * 10_000_000)
     result = invoke(["eval", "relu", "-i", str(path), "-f", "npy"])
     check_invariants(result, [], str(tmp_path))
     assert np.load(io.BytesIO(result.stdout_bytes)).tolist() == [math.inf]
-    path.write_bytes(b"x\n1\n" + b"a" * 50_000_000)
+    path.write_bytes(b"1" * 20_000_000)
+    result = invoke(["eval", "relu", "-i", str(path)])
+    check_invariants(result, [], str(tmp_path))
+    assert result.exit_code == 1 and result.stderr == (
+        ERROR + f"{path} line 1 is longer than 16,777,216 characters (a binary file? one value "
+        "per line for long vectors)\n"
+    )
+    path.write_bytes(b"x\n1\n" + b"a" * 10_000_000)
     result = invoke(["eval", "relu", "-i", str(path)])
     check_invariants(result, [], str(tmp_path))
     assert result.exit_code == 1 and result.stderr.startswith(
