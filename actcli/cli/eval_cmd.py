@@ -370,7 +370,7 @@ def _text_error(data: io.Input, x: np.ndarray, ys: Sequence[np.ndarray]) -> str 
     width += sum(y.shape[1] if y.ndim == 2 else 1 for y in ys)
     if width > MAX_TEXT_COLUMNS:
         return (
-            f"{data.source} (shape {data.x.shape}) makes rows of {width:,} cells, more than the "
+            f"{data.source}: rows of {width:,} cells (inputs and results), more than the "
             f"{MAX_TEXT_COLUMNS:,} text output takes; use --format npy or -o FILE.npy"
         )
     return None

@@ -157,6 +157,7 @@ class NpySource(InputSource):
         self, stream: IO[bytes], source: str, path: str | None, columns: Sequence[str]
     ) -> None:
         self.stream, self.source = stream, source
+        self.consumed = 0  # bytes of data read from a stream so far (for messages)
         if path in (None, "-"):
             header = _read_npy_header(stream, source)
         else:  # a handle of its own, unbuffered: reads go straight into the arrays
@@ -234,7 +235,11 @@ class NpySource(InputSource):
         if what and available is not None and nbytes * WHOLE_WORK_FACTOR > available:
             raise DataError(_too_big(self.source, nbytes, what, available))
         if self.file is None:
-            data = _read_exactly(self.stream, nbytes, self.source, what)
+            total = math.prod(self.header.shape) * self.header.dtype.itemsize
+            data = _read_exactly(
+                self.stream, nbytes, self.source, what, before=self.consumed, total=total
+            )
+            self.consumed += nbytes
             return np.frombuffer(data, self.header.dtype).reshape(shape, order=order)
         try:
             array = np.empty(shape, self.header.dtype, order=order)
@@ -286,7 +291,10 @@ def _read_into(file: IO[bytes], view: memoryview, source: str) -> None:
 _READ_GROWTH = 1 << 26  # bytes: how far a stdin buffer runs ahead of the data received
 
 
-def _read_exactly(stream: IO[bytes], nbytes: int, source: str, what: str = "") -> bytearray:
+def _read_exactly(
+    stream: IO[bytes], nbytes: int, source: str, what: str = "", *, before: int = 0, total: int = 0
+) -> bytearray:
+    """``nbytes`` from ``stream``; messages count ``before`` bytes read earlier, of ``total``."""
     # nbytes comes from the header, a claim: the buffer grows as data arrives, so a forged
     # "shape (10**12,)" on stdin ends in one line, not in MemoryError or the OOM killer.
     done = 0
@@ -302,7 +310,7 @@ def _read_exactly(stream: IO[bytes], nbytes: int, source: str, what: str = "") -
             if not n:
                 raise DataError(
                     f"{source} is not a readable .npy file: its data ends after "
-                    f"{done} of {nbytes} bytes"
+                    f"{before + done} of {max(total, before + nbytes)} bytes"
                 )
             done += n
     except OSError as exc:
