@@ -483,10 +483,21 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         NPY,
+        "header nested 3,000 deep",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin is not a readable .npy file: its header does not parse",
+        stdin=npy_header_only(
+            b"{'descr': '<f8', 'fortran_order': False, 'shape': (" + b"-" * 3000 + b"1,), }"
+        ),
+        note="a shape of (, then 3,000 minus signs and 1,)",
+    ),
+    Case(
+        NPY,
         "header claims more data than there is",
         ("eval", "relu"),
         1,
-        ERROR + "stdin is not a readable .npy file: its data ends after 64 of 8388608 bytes",
+        ERROR + "stdin is not a readable .npy file: its data ends after 64 of 8000000000000 bytes",
         stdin=npy_header_only(_HUGE_HEADER) + b"\x00" * 64,
         note="a header saying shape (10**12,), then 64 bytes",
     ),

@@ -1048,3 +1048,124 @@ def test_an_axis_beyond_any_array_is_a_usage_error():
     """``--axis 99999999999999999999999``: core/_array.py catches AxisError, not OverflowError."""
     result = invoke(["eval", "softmax", "--axis", "99999999999999999999999", "--", "1", "2"])
     assert result.exit_code == 2 and "internal error" not in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Fuzz (io helper): the families of issue 13 on the input side. Limits are shrunk with
+# mock.patch so that each example crosses them cheaply; the code paths are the real ones.
+
+ROW_FUNCTIONS = ["relu", "gelu", "softmax", "log_softmax", "sigmoid"]
+
+
+@fuzz
+@given(
+    n=st.integers(1, 300),
+    as_row=st.booleans(),
+    dtype=st.sampled_from(["<f8", "<f4", ">f8", "<i4"]),
+    name=st.sampled_from(ROW_FUNCTIONS),
+    fmt=st.sampled_from(["npy", "csv", "json"]),
+    chunk=st.integers(1, 40),
+    via_file=st.booleans(),
+)
+def test_fuzz_rows_and_columns_of_values(n, as_row, dtype, name, fmt, chunk, via_file):
+    """A .npy of shape (1, N) or (N, 1), read in chunks of a few values: exactly the core's
+    result on the whole array, the shape kept in .npy, one value per row in text."""
+    from unittest import mock
+
+    x = (np.random.default_rng(n).standard_normal(n) * 30).astype(dtype)
+    array = x.reshape((1, n) if as_row else (n, 1))
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        mock.patch.object(actcli_io.inputs, "ARRAY_CHUNK_ELEMENTS", chunk),
+    ):
+        path = os.path.join(folder, "in.npy")
+        Path(path).write_bytes(npy(array))
+        argv = ["eval", name, "-f", fmt, *(["-i", path] if via_file else [])]
+        result = invoke(argv, None if via_file else npy(array))
+        check_invariants(result, argv, folder)
+        assert result.exit_code == 0, result.stderr
+    native = array.astype(array.dtype.newbyteorder("=")) if dtype[1] == "f" else array + 0.0
+    want = actcli.get(name)(native)
+    if fmt == "npy":
+        got = np.load(io.BytesIO(result.stdout_bytes))
+        assert got.shape == array.shape and same_floats(got, want)
+        return
+    names, rows = read_text_output(fmt, result.stdout, True)
+    assert names == ["x", name] and len(rows) == n
+    got = np.array([from_json(r[1]) if fmt == "json" else float(r[1]) for r in rows])
+    assert same_floats(got.astype(want.dtype), want.reshape(-1))
+
+
+@fuzz
+@given(
+    cells=st.lists(st.sampled_from(["1", "-2.5", "1e3", "", "NA", "abc", "0x1"]), min_size=1,
+                   max_size=80),
+    separator=st.sampled_from([",", "\t", " "]),
+    cell_width=st.integers(0, 60),
+    name=st.sampled_from(["relu", "softmax"]),
+    newline=st.booleans(),
+)  # fmt: skip
+def test_fuzz_long_single_lines(cells, separator, cell_width, name, newline):
+    """One line of many cells, near the column and line-length limits (shrunk to 50 columns
+    and 2,000 characters): numbers in, or one line naming the limit or the cell."""
+    from unittest import mock
+
+    padded = [c + "0" * cell_width if c[:1].isdigit() or c[:1] == "-" else c for c in cells]
+    line = separator.join(padded) + ("\n" if newline else "")
+    with (
+        mock.patch.object(actcli_io.text, "MAX_COLUMNS", 50),
+        mock.patch.object(actcli_io.text, "MAX_LINE_CHARS", 2000),
+    ):
+        argv = ["eval", name, "--no-header"]
+        result = invoke(argv, line.encode())
+    check_invariants(result, argv)
+    if len(line.rstrip("\n")) > 2000:
+        assert result.exit_code == 1 and "is longer than 2,000 characters" in result.stderr
+    elif len(cells) > 50 and separator != " ":
+        assert result.exit_code == 1 and "has more than 50 columns" in result.stderr
+
+
+def _range_oracle(option: list[str]) -> np.ndarray:
+    """The values of one --range/--linspace, written from their definitions with NumPy."""
+    if option[0] == "--linspace":
+        return np.linspace(float(option[1]), float(option[2]), int(option[3]))
+    start, stop, step = (float(v) for v in option[1].split(":"))
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    return start + step * np.arange(count)
+
+
+@fuzz
+@given(
+    options=st.lists(
+        st.one_of(
+            st.tuples(st.integers(-5, 5), st.integers(1, 40), st.sampled_from([1, 0.5, 0.25])).map(
+                lambda t: ["--range", f"{t[0]}:{t[0] + t[1]}:{t[2]}"]
+            ),
+            st.tuples(st.integers(-5, 5), st.integers(1, 9), st.integers(1, 90)).map(
+                lambda t: ["--linspace", str(t[0]), str(t[0] + t[1]), str(t[2])]
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    limit=st.integers(1, 200),
+)
+def test_fuzz_repeated_range_options_count_in_total(options, limit):
+    """However many --range/--linspace are given, the limit (shrunk here) holds for their
+    total; below it the output is their sorted union."""
+    from unittest import mock
+
+    argv = ["eval", "linear", *[t for o in options for t in o]]
+    with mock.patch.object(actcli_io.values, "MAX_RANGE_SIZE", limit):
+        result = invoke(argv)
+    check_invariants(result, argv)
+    parts = [_range_oracle(o) for o in options]
+    total = sum(len(p) for p in parts)
+    if total > limit:
+        made = f"make{'s' if len(options) == 1 else ''} {total} values, more than {limit};"
+        assert result.exit_code == 2 and made in result.stderr, result.stderr
+        return
+    assert result.exit_code == 0, result.stderr
+    want = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+    got = np.array([float(line.split(",")[0]) for line in result.stdout.splitlines()[1:]])
+    assert same_floats(got, want)
