@@ -250,6 +250,30 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         VALUES,
+        "ranges too large together",
+        ("eval", "relu", "--linspace", "0", "1", "60000000", "--range", "0:60000000"),
+        2,
+        ERROR + "2 --range/--linspace options make 120000001 values, more than 100000000; "
+        "write them to a .npy file and use --input for larger inputs",
+    ),
+    Case(
+        VALUES,
+        "diff over too many points",
+        ("diff", "gelu", "--linspace", "-3", "3", "100000000"),
+        2,
+        ERROR + "--linspace -3 3 100000000 makes 100000000 values, more than 5000000; compare "
+        "fewer points (diff holds them all)",
+    ),
+    Case(
+        VALUES,
+        "--jacobian too large",
+        ("eval", "softmax", "--jacobian", "--linspace", "0", "1", "20000"),
+        2,
+        ERROR + "--jacobian of 20,000 values needs 20,000² × 8 bytes = 3.2 GB, more than 250 MB; "
+        "give fewer values, or use actcli.jvp in Python for products with the Jacobian",
+    ),
+    Case(
+        VALUES,
         "linspace count not a whole number",
         ("eval", "relu", "--linspace", "0", "1", "1e3"),
         2,

@@ -312,3 +312,13 @@ def test_several_key_columns_lead_each_block():
     columns = [["keras"], ["jax"], ["0.000473235"], ["defaults: approximate=False"]]
     out = _render(names, columns, [True, True, False, True], width=30, key=(0, 1))
     assert [b[0][:3] for b in parse_table(out)] == [["a", "b", "max_abs"], ["a", "b", "cause"]]
+
+
+def test_the_progress_bar_shows_a_file_name_escaped():
+    from actcli.io.terminal import progress_bar
+
+    stream = std_io.StringIO()
+    with progress_bar(10, "actcli eval: evil\x1b]0;PWNED\x07.csv", stream, color=False) as advance:
+        advance(5)
+    assert "\x1b]0;" not in stream.getvalue() and "\x07" not in stream.getvalue()
+    assert "evil\\x1b]0;PWNED\\x07.csv" in stream.getvalue()

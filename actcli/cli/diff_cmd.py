@@ -30,6 +30,8 @@ from actcli.cli.streams import require_stdout
 from actcli.errors import UsageError
 from actcli.registry import Param, Spec
 
+# The most x values diff compares (a 5,000,000-point diff takes about 500 MB).
+MAX_POINTS = 5_000_000
 # Summary numbers: six digits read at a glance (--precision 17 gives them exactly).
 DEFAULT_PRECISION = 6
 
@@ -196,7 +198,10 @@ def _points(
     if values:
         return io.values_from_args(values)
     if ranges or linspaces:
-        return io.range_values(ranges, linspaces)
+        # diff holds every flavour's values for each x, about 100 bytes a point: its own cap.
+        return io.range_values(
+            ranges, linspaces, limit=MAX_POINTS, hint="compare fewer points (diff holds them all)"
+        )
     return None
 
 

@@ -272,20 +272,28 @@ def _available_memory() -> int | None:
     return None
 
 
-def _read_into(file: IO[bytes], view: memoryview, source: str) -> None:
-    """Fills ``view`` from ``file``; a short read means the file shrank while it was read."""
+def _fill(stream: IO[bytes], view: memoryview, source: str) -> int:
+    """Reads into ``view`` until it is full or the stream ends; returns the bytes read."""
     done = 0
     try:
         while done < len(view):
-            n = file.readinto(view[done:])
+            n = stream.readinto(view[done:])
             if not n:
-                raise DataError(
-                    f"{source} became shorter while it was read (its data ends after "
-                    f"{done} more bytes of {len(view)}): was it being written?"
-                )
+                break
             done += n
     except OSError as exc:
         raise DataError(f"cannot read {source}: {exc.strerror or exc}") from None
+    return done
+
+
+def _read_into(file: IO[bytes], view: memoryview, source: str) -> None:
+    """Fills ``view`` from ``file``; a short read means the file shrank while it was read."""
+    done = _fill(file, view, source)
+    if done < len(view):
+        raise DataError(
+            f"{source} became shorter while it was read (its data ends after "
+            f"{done} more bytes of {len(view)}): was it being written?"
+        )
 
 
 _READ_GROWTH = 1 << 26  # bytes: how far a stdin buffer runs ahead of the data received
@@ -297,24 +305,19 @@ def _read_exactly(
     """``nbytes`` from ``stream``; messages count ``before`` bytes read earlier, of ``total``."""
     # nbytes comes from the header, a claim: the buffer grows as data arrives, so a forged
     # "shape (10**12,)" on stdin ends in one line, not in MemoryError or the OOM killer.
+    buffer = bytearray()
     done = 0
     try:
-        buffer = bytearray(min(nbytes, _READ_GROWTH))
-        view = memoryview(buffer)
         while done < nbytes:
-            if done == len(buffer):
-                view.release()
-                buffer.extend(bytes(min(nbytes - done, _READ_GROWTH)))
-                view = memoryview(buffer)
-            n = stream.readinto(view[done:])
-            if not n:
+            buffer.extend(bytes(min(nbytes - done, _READ_GROWTH)))
+            with memoryview(buffer) as view:
+                got = _fill(stream, view[done:], source)
+            done += got
+            if done < len(buffer):
                 raise DataError(
                     f"{source} is not a readable .npy file: its data ends after "
                     f"{before + done} of {max(total, before + nbytes)} bytes"
                 )
-            done += n
-    except OSError as exc:
-        raise DataError(f"cannot read {source}: {exc.strerror or exc}") from None
     except MemoryError:
         raise DataError(_too_big(source, nbytes, what)) from None
     return buffer

@@ -83,28 +83,34 @@ def linspace(start: str, stop: str, num: str) -> np.ndarray:
     return _built([_plan_linspace(start, stop, num)])
 
 
+_LARGER = "write them to a .npy file and use --input for larger inputs"
+
+
 def range_values(
-    ranges: Sequence[str], linspaces: Sequence[Sequence[str]], *, limit: int | None = None
+    ranges: Sequence[str],
+    linspaces: Sequence[Sequence[str]],
+    *,
+    limit: int | None = None,
+    hint: str = _LARGER,
 ) -> np.ndarray:
     """One --range or --linspace: its values in order; several: their sorted union.
 
     Raises:
         UsageError: a bad range, or more than ``limit`` values (``MAX_RANGE_SIZE``) in all:
-            the limit holds for the total, however many options are repeated.
+            the limit holds for the total, however many options are repeated; the message
+            ends with ``hint``.
     """
     plans = [_plan_range(r) for r in ranges] + [_plan_linspace(*spec) for spec in linspaces]
-    return _built(plans, MAX_RANGE_SIZE if limit is None else limit)
+    return _built(plans, limit, hint)
 
 
-def _built(plans: Sequence[_Planned], limit: int | None = None) -> np.ndarray:
+def _built(plans: Sequence[_Planned], limit: int | None = None, hint: str = _LARGER) -> np.ndarray:
     limit = MAX_RANGE_SIZE if limit is None else limit
     total = sum(p.count for p in plans)
     if total > limit:
         what = plans[0].what if len(plans) == 1 else f"{len(plans)} --range/--linspace options"
-        raise UsageError(
-            f"{what} make{'s' if len(plans) == 1 else ''} {total} values, more than {limit}; "
-            "write them to a .npy file and use --input for larger inputs"
-        )
+        made = "makes" if len(plans) == 1 else "make"
+        raise UsageError(f"{what} {made} {total} values, more than {limit}; {hint}")
     parts = [p.build() for p in plans]
     if len(parts) == 1:
         return parts[0]
