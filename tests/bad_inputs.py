@@ -115,7 +115,24 @@ CASES: tuple[Case, ...] = (
         "unknown option",
         ("eval", "relu", "--xyzzy", "1", "--", "1"),
         2,
-        ERROR + "No such option '--xyzzy'. (see 'actcli eval relu --help')",
+        ERROR + "No such option '--xyzzy': relu has no parameter 'xyzzy' "
+        "(parameters: negative_slope, max_value, threshold) (see 'actcli eval relu --help')",
+    ),
+    Case(
+        NAMES,
+        "another activation's parameter as an option",
+        ("eval", "gelu", "--alpha", "0.5", "--", "1"),
+        2,
+        ERROR + "No such option '--alpha': gelu has no parameter 'alpha' (parameters: approximate) "
+        "(see 'actcli eval gelu --help')",
+    ),
+    Case(
+        NAMES,
+        "an activation where the command goes",
+        ("gelu", "1"),
+        2,
+        ERROR + "No such command 'gelu'. To evaluate gelu: actcli eval gelu 1; "
+        "to plot it: actcli plot gelu (see 'actcli --help')",
     ),
     Case(
         NAMES,
@@ -304,6 +321,30 @@ CASES: tuple[Case, ...] = (
         ("plot", "relu", "--term", "--", "1"),
         2,
         ERROR + "plot takes activation names, not values (got '1'; use --xlim LO HI)",
+    ),
+    Case(
+        VALUES,
+        "negative numbers before --",
+        ("eval", "gelu", "-1", "2"),
+        2,
+        ERROR + "No such option '-1': put negative numbers after -- (actcli eval gelu -- -1 2) "
+        "(see 'actcli eval gelu --help')",
+    ),
+    Case(
+        VALUES,
+        "a figure too small to draw",
+        ("plot", "relu", "--size", "1e-300", "1e-300", "-o", "a.png"),
+        2,
+        ERROR + "a 1e-300 x 1e-300 in figure at 200 dpi is 2e-298 x 2e-298 px: "
+        "too small (10 px min each way)",
+    ),
+    Case(
+        VALUES,
+        "a resolution too low for text",
+        ("plot", "relu", "--dpi", "1", "--size", "0.01", "0.01", "-o", "a.png"),
+        2,
+        ERROR + "Invalid value for '--dpi': 1.0 is not in the range x>=10. "
+        "(see 'actcli plot relu --help')",
     ),
     # -- text input ----------------------------------------------------------------------------
     Case(

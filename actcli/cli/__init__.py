@@ -39,6 +39,17 @@ LAZY_COMMANDS = {
 _debug = False
 
 
+def _is_activation(word: str) -> bool:
+    """Whether ``word`` names an activation (``gelu``, ``nn.GELU``, ``elu:alpha=0.5``)."""
+    import actcli  # the package is loaded already; only an error gets here
+
+    try:
+        actcli.spec(word.partition(":")[0])
+    except (actcli.ActcliError, TypeError, ValueError):
+        return False
+    return True
+
+
 def _module_exists(module: str) -> bool:
     try:
         return importlib.util.find_spec(module) is not None
@@ -68,8 +79,18 @@ class ActcliGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
-            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1) if args else []
-            if close and "No such command" in exc.message:
+            if "No such command" not in exc.message or not args:
+                raise
+            if _is_activation(args[0]):
+                # `actcli gelu 1`: the word is an activation, the command was left out.
+                rest = " ".join(args[1:4]) + (" ..." if len(args) > 4 else "")
+                evaluate = " ".join(["actcli eval", args[0], rest]).strip()
+                exc.message += (
+                    f" To evaluate {args[0]}: {evaluate}; to plot it: actcli plot {args[0]}"
+                )
+                raise
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1)
+            if close:
                 exc.message += f" Did you mean '{close[0]}'?"
             raise
 

@@ -19,6 +19,7 @@ from actcli import frameworks, io
 from actcli.cli.common import (
     PARAM_PREFIX,
     ActivationCommand,
+    BoolParamOption,
     activation_command,
     normalize_token,
     output_options,
@@ -60,9 +61,12 @@ def _option(key: str, members: list[tuple[str, Param]], taken: set[str]) -> clic
         for fw, p in members
     )
     first = members[0][1]
-    option = click.Option(
+    # A bool in every flavour is a flag too (--approximate / --no-approximate).
+    is_bool = all(p.type == "bool" for _, p in members)
+    cls = BoolParamOption if is_bool else click.Option
+    option = cls(
         [PARAM_PREFIX + key, *flags],
-        metavar="VALUE",
+        metavar="true|false" if is_bool else "VALUE",
         help=f"{first.help.rstrip('.')}; defaults: {defaults}" if first.help else defaults,
         default=None,
     )
