@@ -829,15 +829,15 @@ def run_fault(fault: Fault, folder: str | os.PathLike[str]) -> tuple[int, str]:
     raise KeyError(fault.kind)
 
 
-def handlers_installed(pid: int) -> bool:
-    """Whether process ``pid`` catches SIGHUP yet (Linux: the SigCgt mask in /proc/PID/status):
-    actcli's handlers are in place, and the NumPy import has just begun."""
+def handlers_installed(pid: int, signum: int = signal.SIGHUP) -> bool:
+    """Whether process ``pid`` catches ``signum`` yet (Linux: the SigCgt mask in
+    /proc/PID/status): actcli's handler for it is in place, the NumPy import has just begun."""
     try:
         with open(f"/proc/{pid}/status") as f:
             caught = next(line for line in f if line.startswith("SigCgt:"))
     except (OSError, StopIteration):
         return False
-    return bool(int(caught.split()[1], 16) >> (signal.SIGHUP - 1) & 1)
+    return bool(int(caught.split()[1], 16) >> (signum - 1) & 1)
 
 
 def _signal_while_starting(folder: Path) -> tuple[int, str]:

@@ -707,6 +707,10 @@ def test_diff_figure_of_a_huge_range(tmp_path):
         (["--size", "1e-300", "1e-300"], "is 2e-298 x 2e-298 px: too small (10 px min each way)"),
         (["--size", "0.01", "0.01", "--dpi", "100"], "is 1 x 1 px: too small"),
         (["--size", "1e300", "1"], "too large (30000 px max)"),
+        (
+            ["--size", "100", "100", "--dpi", "290"],
+            "29000 x 29000 px: too large (64 million px max",
+        ),
     ],
 )
 def test_figure_sizes_out_of_reach_are_one_line(runner, tmp_path, args, message):

@@ -4,6 +4,10 @@ Errors reach the user here, as one line on stderr: the group's ``invoke`` conver
 into click errors (``common.error_boundary``) and ``ActcliGroup.main`` prints every error, click's
 own included, as ``actcli: error: ...``. Click's usual three-line usage block is not used: a
 pipeline's stderr should say what went wrong in one line (the hint names the ``--help`` to run).
+
+``main`` is the process around the group (``actcli_launcher`` explains the phases): the signal
+handlers that raise ``Signalled`` while a command runs, stdout/stderr guarded for closed and
+full streams (``streams``), library warnings kept from the user.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ Public helpers (the ``eval`` and ``plot`` commands both use them):
     One option per ``spec.params`` entry: ``--max-value`` (``--max_value`` also works, through the
     command's ``token_normalize_func``), old names (``--alpha`` for relu), help with the default
     and the rule. Values stay text; ``Spec.bind`` converts and checks them, so the messages come
-    from the registry.
+    from the registry. A bool parameter is also a flag: ``--approximate`` / ``--no-approximate``
+    (``BoolParamOption``; ``--approximate true|false`` still works).
 
 ``ActivationCommand`` (a ``click.Command`` subclass) and ``activation_command(**attrs)``
     A command whose leading arguments name activations. Before parsing, it finds the names among
@@ -36,6 +37,8 @@ Public helpers (the ``eval`` and ``plot`` commands both use them):
     Use ``split_tokens(tokens)`` to separate names from numeric values. A subclass that sets
     ``trailing_param`` receives the tokens after ``--`` in that parameter (eval: always values).
     Both ``--max-value`` and ``--max_value`` spellings work for every option of such a command.
+    An unknown option gets a hint that says how to fix it: the activation's parameters, a
+    negative number to put after ``--``; never click's '--help' as a spelling.
 
 ``split_spec(token) -> (name, {param: text})``
     The syntax alone: ``"leaky_relu:negative_slope=0.1"`` -> ``("leaky_relu", {...})``.
@@ -43,8 +46,9 @@ Public helpers (the ``eval`` and ``plot`` commands both use them):
 ``output_options(formats)``
     Decorator adding ``-f/--format`` (one choice) and ``-o/--output`` (default ``-``).
 
-``complete_activation``
-    ``shell_complete`` callback for arguments that name activations (names and aliases).
+``complete_activation``, ``complete_like``, ``complete_path``
+    ``shell_complete`` callbacks: activation names and aliases, ``--like``'s frameworks, a file
+    name (the shell lists the files, as for ``click.Path``).
 
 ``error_boundary()``
     Context manager: ``actcli.UsageError`` -> ``click.UsageError`` (exit 2), ``actcli.DataError`` /
@@ -52,7 +56,8 @@ Public helpers (the ``eval`` and ``plot`` commands both use them):
     ``BrokenPipe`` (quiet exit 141). The group's ``invoke`` wraps every command in it, and the
     group's ``main`` prints any error as one line on stderr (see ``actcli.cli.ActcliGroup``).
 
-``ExitCode``: named exit codes (0 ok, 1 data, 2 usage, 130 Ctrl-C, 141 broken pipe, 143 SIGTERM).
+``ExitCode``: named exit codes (0 ok, 1 data, 2 usage, 130 Ctrl-C, 141 broken pipe, 143 SIGTERM;
+any signal N ends a run with 128 + N, see ``actcli_launcher``).
 ``number_or_none(text)``: float or None (no exception).
 """
 
