@@ -371,11 +371,20 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         TEXT,
-        "empty cell",
-        ("eval", "relu", "-c", "y", "-i", "data.csv"),
+        "empty cell with --missing error",
+        ("eval", "relu", "-c", "y", "--missing", "error", "-i", "data.csv"),
         1,
         ERROR + "data.csv line 3, column 'y': empty cell, not a number",
         files={"data.csv": b"x,y\n1,2\n3,\n"},
+    ),
+    Case(
+        TEXT,
+        "NA cell with --missing error",
+        ("eval", "relu", "--missing", "error"),
+        1,
+        ERROR
+        + "stdin line 3, column 'x': 'N/A' is a missing value (--missing keep or skip accepts it)",
+        stdin=b"x\n1\nN/A\n",
     ),
     Case(
         TEXT,
@@ -576,6 +585,22 @@ CASES: tuple[Case, ...] = (
         ("eval", "relu", "-f", "npy", "--precision", "3", "--", "1"),
         2,
         ERROR + "--precision applies to text formats, not npy",
+    ),
+    Case(
+        OUTPUT,
+        "unknown -o suffix",
+        ("eval", "relu", "-o", "plot.png", "--", "1"),
+        2,
+        ERROR + "-o plot.png: unknown suffix '.png' (known: .csv, .tsv, .tab, .json, .jsonl, "
+        ".ndjson, .npy, .txt); give --format to write that name anyway",
+    ),
+    Case(
+        OUTPUT,
+        "text columns to .npy",
+        ("diff", "gelu", "-o", "out.npy"),
+        2,
+        ERROR + "this table's columns 'a', 'b', 'cause' hold text, which .npy cannot hold; "
+        "write csv, tsv, json or jsonl",
     ),
 )
 

@@ -28,6 +28,7 @@ import click
 from actcli import __version__
 from actcli.cli.common import CONTEXT_SETTINGS, BrokenPipe, ExitCode, error_boundary, one_line
 from actcli.cli.streams import guarded_streams, protect_descriptors, silence
+from actcli.errors import printable
 from actcli_launcher import Signalled, exit_now, install
 from actcli_launcher import message as signal_message
 
@@ -185,7 +186,8 @@ def _describe(exc: click.ClickException) -> str:
 
 def _error(message: str) -> None:
     try:
-        click.echo(f"actcli: error: {message}", err=True)
+        # Escaped: a file name or a cell quoted in the message may hold terminal escapes.
+        click.echo(f"actcli: error: {printable(message)}", err=True)
     except OSError:
         pass  # stderr gone too: nothing more we can say
 

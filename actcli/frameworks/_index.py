@@ -18,9 +18,21 @@ FRAMEWORKS = tuple(m.FRAMEWORK.name for m in _MODULES)
 
 TITLES = {m.FRAMEWORK.name: m.FRAMEWORK.title for m in _MODULES}
 
+FLAVOURS = FRAMEWORKS + tuple(f"keras/{b}" for b in keras.BACKENDS)
+"""Every ``like=``: the frameworks, and Keras 3 on each backend (``keras/jax``)."""
+TITLES.update({f"keras/{b}": f"Keras 3 ({b} backend)" for b in keras.BACKENDS})
+
 
 # Other spellings accepted for a framework (``--like pytorch``).
 _FRAMEWORK_SPELLINGS = {norm(s): m.FRAMEWORK.name for m in _MODULES for s in m.SPELLINGS}
+_FRAMEWORK_SPELLINGS.update(
+    {
+        norm(f"{k}{sep}{b}"): f"keras/{b}"
+        for b in keras.BACKENDS
+        for k in ("keras", "keras3")
+        for sep in "/:"
+    }
+)
 
 _norm = norm
 
@@ -34,7 +46,9 @@ def _form_of(v: Variant) -> str:
 
 def _build() -> dict[tuple[str, str], Variant]:
     table: dict[tuple[str, str], Variant] = {}
-    for v in (v for m in _MODULES for v in m.variants()):
+    made = [v for m in _MODULES for v in m.variants()]
+    made += keras.backend_variants([v for v in made if v.framework == "keras"])
+    for v in made:
         key = (_form_of(v), v.framework)
         if key in table:
             raise RuntimeError(f"two variants for {key}")
@@ -82,7 +96,7 @@ def _build_aliases() -> tuple[dict[str, tuple[str, str, dict]], dict[str, tuple[
     entries = list(_ALIAS_FORMS)
     # Qualified names, e.g. torch.softshrink, jax.gelu, tf_keras.LeakyReLU.
     for (form, fw), v in VARIANTS.items():
-        if fw != "keras":
+        if not v.is_keras:
             entries.append((v.qualname, form, fw))
     aliases: dict[str, tuple[str, str, dict]] = {}
     index: dict[str, tuple[str, str, str]] = {}
@@ -122,19 +136,81 @@ def framework(name: str) -> str:
     raise UsageError(f"unknown framework {name!r} ({hint}choose from {', '.join(FRAMEWORKS)})")
 
 
+# Import paths people paste from their code: prefix -> (framework, what the rest is spelled with).
+# ``torch.nn.GELU`` is the module ``nn.GELU``; ``keras.layers.ReLU`` the layer ``layers.ReLU``.
+_PATHS = {
+    "torch.nn.functional.": ("torch", ""),
+    "f.": ("torch", ""),
+    "torch.nn.": ("torch", "nn."),
+    "torch.": ("torch", ""),
+    "jax.nn.": ("jax", ""),
+    "jax.numpy.": ("jax", ""),
+    "jnp.": ("jax", ""),
+    "jax.": ("jax", ""),
+    "keras.activations.": ("keras", ""),
+    "keras.layers.": ("keras", "layers."),
+    "keras.": ("keras", ""),
+    "tf.keras.activations.": ("tf_keras", ""),
+    "tf.keras.layers.": ("tf_keras", "layers."),
+    "tf.keras.": ("tf_keras", ""),
+    "tf_keras.activations.": ("tf_keras", ""),
+    "tf_keras.layers.": ("tf_keras", "layers."),
+    "tf_keras.": ("tf_keras", ""),
+}
+_PATH_ORDER = sorted(_PATHS, key=len, reverse=True)
+
+
+def _own_names(fw: str) -> dict[str, str]:
+    """A framework's own spellings (variant names and its aliases) -> form."""
+    out = {norm(v.name): form for (form, f), v in VARIANTS.items() if f == fw}
+    out.update({norm(a): form for a, form, f in _ALIAS_FORMS if f == fw})
+    return out
+
+
+_OWN = {fw: _own_names(fw) for fw in FRAMEWORKS}
+
+
+def _from_path(name: str) -> tuple[str, str] | None:
+    """(form, framework) for an import path (``torch.nn.functional.gelu``, ``F.gelu``,
+    ``tf.keras.layers.LeakyReLU``), or None if ``name`` has no known prefix."""
+    key = norm(name)
+    for prefix in _PATH_ORDER:
+        if not key.startswith(prefix):
+            continue
+        fw, inner = _PATHS[prefix]
+        rest = key[len(prefix) :]
+        for candidate in (inner + rest, rest):
+            if candidate in _OWN[fw]:
+                return _OWN[fw][candidate], fw
+        for candidate in (inner + rest, rest):
+            try:
+                return REGISTRY.lookup(candidate).name, fw
+            except UsageError:
+                continue
+    return None
+
+
 def resolve_name(name: str) -> tuple[str, str | None]:
-    """(form, framework the name implies or None) for a registry name, alias or framework name."""
+    """(form, framework the name implies or None) for a registry name, alias, framework name or
+    import path (``torch.nn.functional.gelu``, ``keras.layers.LeakyReLU``, ``jax.nn.gelu``)."""
     if not isinstance(name, str):
         raise UsageError(f"an activation name must be text, got {name!r}")
     hit = _ALIAS_INDEX.get(_norm(name))
     if hit is not None:
         return hit[1], hit[2]
-    return REGISTRY.lookup(name).name, None
+    try:
+        return REGISTRY.lookup(name).name, None
+    except UsageError:
+        found = _from_path(name)
+        if found is None:
+            raise
+        return found
 
 
 def is_framework_name(name: str) -> bool:
-    """True for names only this module knows (hardswish, nn.Softplus, torch.gelu, ...)."""
-    return isinstance(name, str) and _norm(name) in _ALIAS_INDEX
+    """True for names only this module knows (hardswish, nn.Softplus, torch.gelu,
+    torch.nn.functional.gelu, keras.activations.gelu, ...)."""
+    return isinstance(name, str) and (_norm(name) in _ALIAS_INDEX or _from_path(name) is not None)
 
 
 def variant(name: str, like: str | None = None) -> Variant:

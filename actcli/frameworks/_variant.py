@@ -15,9 +15,52 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from actcli.errors import UsageError
 from actcli.registry import REGISTRY
 from actcli.spec_types import Param, Spec
+
+
+def float32(value: Any) -> Any:
+    """A float parameter as a float32 holds it (arrays too); None and bools as they are."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.ndarray):
+        return value.astype(np.float32).astype(np.float64)
+    return float(np.float32(value))
+
+
+def rounding(
+    impl: Callable[..., Any],
+    names: Sequence[str],
+    *,
+    always: bool = False,
+    when: Callable[[Mapping[str, Any]], bool] | None = None,
+):
+    """impl with the parameters ``names`` rounded to float32: for float32 (and float16) input,
+    where the framework computes in float32 with float32 parameters, or ``always`` (TensorFlow's
+    leaky_relu takes its slope as a float32 attribute even for float64 tensors); ``when``, if
+    given, says for which parameter values the rounding happens."""
+    if not names:
+        return impl
+
+    def call(x, *args, **params):
+        dtype = getattr(x, "dtype", None)
+        if when is not None and not when(params):
+            return impl(x, *args, **params)
+        if always or dtype in (np.float32, np.float16):
+            params = {k: float32(v) if k in names else v for k, v in params.items()}
+        return impl(x, *args, **params)
+
+    call.__name__ = getattr(impl, "__name__", "variant")
+    call.rounds = tuple(names)  # type: ignore[attr-defined]
+    return call
+
+
+def float_params(params: Sequence[Param]) -> tuple[str, ...]:
+    """The names of the float-valued parameters (what a float32 computation rounds)."""
+    return tuple(p.name for p in params if p.type in ("float", "optional_float", "float_array"))
 
 
 def norm(name: str) -> str:
@@ -34,6 +77,9 @@ class Framework:
     prefix: str  # "torch.nn.functional.": how its functions are spelled in signatures
     source: str  # the files the facts come from
     version: str  # the release the flavour was checked against (scripts/conformance.py)
+    # Parameter rounding: float32 input meets float32 parameters (the framework computes in the
+    # input's dtype).
+    float32_input: bool = True
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: one object per flavour
@@ -67,16 +113,22 @@ class Variant:
     monotone: bool | None = None
     bounds: tuple[float, float] | None = None
     title: str = ""  # "PyTorch", "Keras 3 (jax backend)"
+    rounding_note: str = ""  # parameters rounded to float32 whatever the input's dtype
     version: str = ""  # the release it was checked against
 
     @property
+    def is_keras(self) -> bool:
+        """Keras 3, with or without a backend (``keras``, ``keras/jax``)."""
+        return self.framework.partition("/")[0] == "keras"
+
+    @property
     def qualname(self) -> str:
-        """``torch.softshrink``; for Keras 3 the registry name itself."""
-        return self.spec.name if self.framework == "keras" else f"{self.framework}.{self.name}"
+        """``torch.softshrink``; for Keras 3 (any backend) the registry name itself."""
+        return self.spec.name if self.is_keras else f"{self.framework}.{self.name}"
 
     @functools.cached_property
     def _spec(self) -> Spec:
-        if self.framework == "keras":
+        if self.is_keras and self.fn is self.spec.fn and self.prime is self.spec.prime:
             return self.spec
         return dataclasses.replace(
             self.spec,
@@ -213,6 +265,9 @@ def make(
     shown: str = "",
     prefix: str | None = None,
     kinks: Callable[[Mapping[str, Any]], tuple[float, ...]] | None = None,
+    prime_rule: Callable[..., Any] | None = None,
+    always_float32: Sequence[str] = (),
+    always_when: Callable[[Mapping[str, Any]], bool] | None = None,
     **facts: Any,
 ) -> Variant:
     """A variant of a registry spec; by default the spec's kernels under renamed parameters."""
@@ -235,12 +290,26 @@ def make(
     if rename and fn is None:  # the registry's formula, in the framework's parameter names
         facts.setdefault("formula", _respell(spec.formula, rename))
         facts.setdefault("kink_rule", _respell(spec.kink_rule, rename))
+    fn = fn or calling(spec.fn, rename, fixed)
+    prime = prime or calling(spec.prime, rename, fixed)
+    if prime_rule is not None:
+        prime = patched(prime, prime_rule)
+    if always_float32:
+        facts.setdefault(
+            "rounding_note",
+            f"{', '.join(always_float32)} rounded to float32, also for float64 input",
+        )
+        fn = rounding(fn, always_float32, always=True, when=always_when)
+        prime = rounding(prime, always_float32, always=True, when=always_when)
+    names = float_params(params)
+    if fw.float32_input:
+        fn, prime = rounding(fn, names), rounding(prime, names)
     return Variant(
         framework=fw.name,
         name=name,
         spec=spec,
-        fn=fn or calling(spec.fn, rename, fixed),
-        prime=prime or calling(spec.prime, rename, fixed),
+        fn=fn,
+        prime=prime,
         jacobian=jacobian or (calling(spec.jacobian, rename, fixed) if spec.jacobian else None),
         jvp=jvp or (calling(spec.jvp, rename, fixed) if spec.jvp else None),
         params=params,
@@ -252,3 +321,60 @@ def make(
         version=fw.version,
         **facts,
     )
+
+
+def patched(impl: Callable[..., Any], rule: Callable[..., Any]):
+    """impl with the values at its kinks replaced: ``rule(x, **params)`` returns (mask, value)
+    pairs, and where a mask holds (exact equality with a kink) the value replaces impl's. Used for
+    derivatives, where the framework's autograd picks a value at a kink that actcli does not."""
+
+    def call(x, *args, **params):
+        out = impl(x, *args, **params)
+        arr = np.asarray(x)
+        for mask, value in rule(arr, **params):
+            if np.any(mask):
+                out = np.where(mask, np.asarray(value, dtype=np.float64), out).astype(
+                    np.result_type(out), copy=False
+                )
+        return out
+
+    call.__name__ = getattr(impl, "__name__", "variant")
+    return call
+
+
+def relu_kinks(*, leaky_at_zero: float | None, at_max: float | None):
+    """The kink rule of Keras's relu (keras/src/activations/activations.py ReLU.static_call) under
+    an autograd: with a slope, no threshold and no max_value it is the backend's leaky_relu
+    (``leaky_at_zero``: its derivative at 0, None for the slope); otherwise x * (x > threshold) and
+    relu(threshold - x), whose derivatives are 0 at the threshold; max_value clips (``at_max``:
+    the clip's derivative at max_value, None for 0), except max_value = 6 with threshold 0, which
+    is relu6 (0 at 6)."""
+
+    def rule(x, **p):
+        max_value, threshold = p.get("max_value"), p.get("threshold", 0.0)
+        out = []
+        if leaky_path(p):
+            if leaky_at_zero is not None:
+                out.append((x == 0, leaky_at_zero))
+        else:
+            out.append((x == threshold, 0.0))
+        if max_value is not None and at_max is not None and not (max_value == 6 and threshold == 0):
+            out.append((x == max_value, at_max))
+        return out
+
+    return rule
+
+
+def at_points(points: Sequence[float], value: float):
+    """A kink rule: ``value`` at each of ``points``."""
+
+    def rule(x, **_):
+        return [(x == p, value) for p in points]
+
+    return rule
+
+
+def leaky_path(params: Mapping[str, Any]) -> bool:
+    """Keras's relu calls the backend's leaky_relu: a slope, no threshold, no max_value."""
+    slope = params.get("negative_slope", params.get("alpha", 0.0))
+    return slope != 0 and params.get("max_value") is None and params.get("threshold", 0.0) == 0

@@ -194,6 +194,12 @@ def _cause(va: Variant, vb: Variant, bound, x, values, derivative: bool) -> str:
         _, rel = _gaps(values[va.framework], y)
         if np.max(rel, initial=0.0) <= _SAME_REL:
             return "defaults: " + parts[0]
+    rounders = [v for v in (va, vb) if v.rounding_note]
+    _, rel = _gaps(values[va.framework], values[vb.framework])
+    if rounders and not parts and np.max(rel, initial=0.0) < 1e-7:  # float32-sized
+        return "parameter rounding: " + "; ".join(
+            f"{v.framework}: {v.rounding_note}" for v in rounders
+        )
     notes = [f"{v.framework}: {v.formula_note}" for v in (va, vb) if v.formula_note]
     if derivative and not notes:
         # Name the flavour whose convention departs from actcli's (the registry's kink_rule).

@@ -17,7 +17,7 @@ from actcli.errors import UsageError
 from actcli.registry import REGISTRY
 from actcli.spec_types import Spec
 
-from ._variant import Framework, Variant, make
+from ._variant import Framework, Variant, at_points, leaky_path, make, relu_kinks
 
 FRAMEWORK = Framework(
     name="tf_keras",
@@ -28,6 +28,14 @@ FRAMEWORK = Framework(
 )
 SPELLINGS = ("tf_keras", "tf.keras", "tfkeras", "keras2", "keras_2", "tf", "tensorflow")
 _make = functools.partial(make, FRAMEWORK)
+
+# TensorFlow's autograd at the kinks of relu: 0 at the threshold, 1 at max_value (clip_by_value
+# passes the gradient at its bounds); relu's leaky path is tf.nn.leaky_relu, whose slope is a
+# float32 attribute even for float64 tensors (relu(x, alpha=0.1) at -2 gives -0.20000000298...).
+_RELU_RULES = {
+    "prime_rule": relu_kinks(leaky_at_zero=None, at_max=1.0),
+    "always_when": leaky_path,
+}
 
 
 @elementwise
@@ -78,7 +86,17 @@ def variants() -> list[Variant]:
         _make(
             "relu",
             rename={"alpha": "negative_slope"},
-            differences="The slope is called alpha (Keras 3: negative_slope); same algorithm.",
+            **_RELU_RULES,
+            always_float32=("alpha",),
+            kink_rule=(
+                "relu'(threshold) = 0, relu'(max_value) = 1 (clip_by_value), relu'(0) with alpha "
+                "and no threshold or max_value: alpha (tf.nn.leaky_relu)"
+            ),
+            differences=(
+                "The slope is called alpha (Keras 3: negative_slope); same algorithm. Without a "
+                "threshold or max_value it is tf.nn.leaky_relu, which rounds alpha to float32 "
+                "even for float64 input."
+            ),
             bugs=(
                 "With threshold != 0 it computes x * (x > threshold): -0.0 below the "
                 "threshold and NaN at x = -inf (tf_keras/backend.py relu)."
@@ -89,6 +107,7 @@ def variants() -> list[Variant]:
             "layers.LeakyReLU",
             rename={"alpha": "negative_slope"},
             rules={"alpha": ""},
+            always_float32=("alpha",),
             prefix="tf_keras.",
             differences=(
                 "tf.keras has no leaky_relu function: the LeakyReLU layer's alpha "
@@ -127,10 +146,8 @@ def variants() -> list[Variant]:
                 "Keras 3 changed it to x / 6 + 0.5 on [-3, 3]: x = 1 gives 0.7 vs "
                 "0.6667 (tensorflow/tensorflow #65381, keras-team/keras PR #19477)."
             ),
-            kink_rule=(
-                "hard_sigmoid'(+-2.5): TensorFlow's clip_by_value gradient was not checked; "
-                "actcli gives 0"
-            ),
+            prime_rule=at_points((-2.5, 2.5), 0.2),
+            kink_rule="hard_sigmoid'(+-2.5) = 0.2 (clip_by_value passes the gradient at its ends)",
         ),
         _make("linear"),
         _make("mish"),
@@ -147,12 +164,17 @@ def variants() -> list[Variant]:
             "layers.ReLU",
             "layers.ReLU",
             prefix="tf_keras.",
+            **_RELU_RULES,
+            always_float32=("negative_slope",),
+            kink_rule="ReLU'(threshold) = 0, ReLU'(max_value) = 1 (as relu)",
             source="tf_keras/layers/activation/relu.py",
         ),
         _make(
             "layers.PReLU",
             "layers.PReLU",
             prefix="tf_keras.",
+            prime_rule=at_points((0.0,), 0.0),
+            kink_rule="PReLU'(0) = 0 (its autograd takes the positive side)",
             differences="Slopes start at zeros (PyTorch: 0.25).",
             source="tf_keras/layers/activation/prelu.py",
         ),

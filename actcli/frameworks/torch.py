@@ -114,13 +114,6 @@ def torch_hardtanh_prime(x, min_val=-1.0, max_val=1.0):
     return _clip_prime_kernel(x, min_val=min_val, max_val=max_val)
 
 
-@elementwise
-def torch_hardswish_prime(x):
-    """PyTorch hardswish backward: 0 below -3, (2x + 3) / 6 on [-3, 3] (so -0.5 at -3 and 1.5 at
-    3: one-sided from the quadratic, pytorch/pytorch #147801), 1 above 3."""
-    return np.where(x < -3, 0.0, np.where(x <= 3, (2.0 * x + 3.0) / 6.0, 1.0))
-
-
 def _rrelu_slope(lower, upper, training):
     if training:
         raise UsageError(
@@ -296,12 +289,10 @@ def variants() -> list[Variant]:
         _make(
             "hard_silu",
             "hardswish",
-            prime=torch_hardswish_prime,
-            kink_rule="hardswish'(-3) = -0.5, hardswish'(3) = 1.5 (actcli, JAX: 0 and 1)",
-            differences="Spelled hardswish; its backward gives -0.5 at x = -3 and 1.5 at x = 3.",
-            bugs=(
-                "Backward is one-sided from the quadratic at +-3: -0.5 and 1.5 instead of "
-                "0 and 1 (pytorch/pytorch #147801, open)."
+            kink_rule="hardswish'(-3) = 0, hardswish'(3) = 1 (as JAX and actcli)",
+            differences=(
+                "Spelled hardswish. Its backward gives 0 at x = -3 and 1 at x = 3 (checked on "
+                "2.13.0; pytorch/pytorch #147801 reported -0.5 and 1.5 from earlier releases)."
             ),
         ),
         _make(

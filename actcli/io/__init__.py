@@ -35,7 +35,14 @@ live in the module that uses them and are patched there (``io.text.TEXT_BLOCK_CH
 from __future__ import annotations
 
 from .atomic import atomic_output, writes_in_place
-from .columns import select_columns, table_columns_as_array
+from .columns import (
+    MISSING_CHOICES,
+    is_missing,
+    numeric_columns,
+    read_columns,
+    select_columns,
+    table_columns_as_array,
+)
 from .floor import csv_floor
 from .inputs import Input, InputSource
 from .messages import one_line, warn
@@ -49,7 +56,7 @@ from .sources import (
     open_input,
     read_input,
 )
-from .terminal import color_wanted, is_tty, progress_wanted
+from .terminal import color_wanted, is_tty, printable, progress_wanted, terminal_width
 from .text import TextTable, read_text_table
 from .values import (
     is_number,
@@ -71,6 +78,12 @@ from .writers import (
 )
 
 __all__ = [
+    "MISSING_CHOICES",
+    "is_missing",
+    "numeric_columns",
+    "read_columns",
+    "printable",
+    "terminal_width",
     "DTYPES",
     "FORMATS",
     "INPUT_FORMATS",

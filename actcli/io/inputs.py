@@ -34,6 +34,8 @@ class Input:
         names_known: the input named its columns (a header, or values we name ``x``), so text
             output writes a header; a header-less table comes out header-less.
         done: progress after this chunk, in the unit of ``InputSource.total``.
+        missing: where x's cells were missing (True; x holds NaN there), or None when none was:
+            the results there are written empty (NaN in .npy).
     """
 
     x: np.ndarray
@@ -42,6 +44,7 @@ class Input:
     source: str = "the arguments"
     names_known: bool = True
     done: int = 0
+    missing: np.ndarray | None = None
 
 
 class InputSource:

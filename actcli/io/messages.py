@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Sequence
+
+from actcli.errors import printable
 
 
 def one_line(exc: object) -> str:
@@ -23,5 +26,8 @@ def listed(names: Sequence[str], limit: int = 20) -> str:
 
 
 def warn(message: str) -> None:
-    """A warning on stderr (data stays on stdout)."""
-    sys.stderr.write(f"actcli: warning: {message}\n")
+    """A warning on stderr (data stays on stdout). A closed or full stderr loses the warning,
+    never the run: the output is what was asked for."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):  # None, closed, full
+        sys.stderr.write(f"actcli: warning: {printable(message)}\n")
+        sys.stderr.flush()

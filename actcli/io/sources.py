@@ -13,7 +13,7 @@ import numpy as np
 
 from actcli.errors import DataError, UsageError
 
-from .columns import select_columns, table_columns_as_array
+from .columns import SAMPLE_ROWS, drop_rows, numeric_columns, read_columns, select_columns
 from .inputs import (
     SECONDS_PER_TEXT_CHAR,
     SECONDS_PER_TEXT_VALUE,
@@ -26,8 +26,8 @@ from .inputs import (
 from .messages import listed
 from .npy import NPY_MAGIC, NpySource
 from .terminal import is_tty
-from .text import TextReader, TextTable
-from .values import is_number, range_values, values_from_args
+from .text import TextReader, TextTable, concat_tables
+from .values import range_values, values_from_args
 
 INPUT_FORMATS = ("csv", "tsv", "text", "npy")
 DTYPES = ("float16", "float32", "float64")
@@ -144,7 +144,12 @@ class _ArraySource(InputSource):
 
 
 class _TextSource(InputSource):
-    """A CSV, TSV or text table: the picked columns are x; every cell is kept for the output."""
+    """A CSV, TSV or text table: the picked columns are x; every cell is kept for the output.
+
+    Without --column, x is chosen from a sample of rows (``SAMPLE_ROWS``, read ahead and handed
+    on first): the first column whose cells there are all numbers or missing (every such column
+    for axis-wise functions), so a blank cell decides nothing, wherever it sits.
+    """
 
     def __init__(
         self,
@@ -154,15 +159,20 @@ class _TextSource(InputSource):
         all_numeric: bool,
         dtype: str | None,
         size: int | None,
+        missing: str = "keep",
     ):
         super().__init__(dtype)
         self.reader = reader
         self.source = reader.source
+        self.missing = missing
+        self.tables = reader.tables()
+        self.sample: list[TextTable] = []
         names = reader.names
         if columns:
             picked = select_columns(names, columns, self.source)
         else:
-            picked = [j for j, cell in enumerate(reader.first_row) if is_number(cell)]
+            self._read_sample()
+            picked = numeric_columns(self.sample)
             if not picked:
                 columns_text = listed(names)
                 raise DataError(
@@ -177,18 +187,35 @@ class _TextSource(InputSource):
         self.ndim = 1 if len(picked) == 1 else 2
         self.total = size
 
+    def _read_sample(self) -> None:
+        rows = 0
+        for table in self.tables:
+            self.sample.append(table)
+            rows += len(table)
+            if rows >= SAMPLE_ROWS:
+                break
+
     def estimated_seconds(self, *, text_output: bool) -> float:
         return (self.total or 0) * SECONDS_PER_TEXT_CHAR
 
     def _input(self, table: TextTable) -> Input:
-        x = table_columns_as_array(table, self.picked)
-        return Input(x, self.x_names, table, self.source, self.names_known, self.reader.chars_read)
+        x, missing = read_columns(table, self.picked, missing=self.missing)
+        if missing is not None and self.missing == "skip":
+            drop = missing if missing.ndim == 1 else missing.any(axis=1)
+            table, x, missing = drop_rows(table, drop), x[~drop], None
+        done = self.reader.chars_read
+        return Input(x, self.x_names, table, self.source, self.names_known, done, missing)
+
+    def _all_tables(self) -> Iterator[TextTable]:
+        sample, self.sample = self.sample, []
+        yield from sample
+        yield from self.tables
 
     def _chunks(self, whole: bool) -> Iterator[Input]:
         if whole:
-            yield self._input(self.reader.read_all())
+            yield self._input(concat_tables(list(self._all_tables())))
             return
-        for table in self.reader.tables():
+        for table in self._all_tables():
             yield self._input(table)
 
 
@@ -204,6 +231,7 @@ def open_input(
     header: bool | None = None,
     all_numeric: bool = False,
     dtype: str | None = None,
+    missing: str = "keep",
     stdin_is_tty: bool | None = None,
 ) -> Iterator[InputSource]:
     """Opens the one input source, to be read whole or in chunks (see ``InputSource``).
@@ -212,6 +240,8 @@ def open_input(
         all_numeric: with no --column, take every numeric column (axis-wise functions: one vector
             per row) rather than the first one.
         dtype: cast x to this float dtype (default: the input's; float64 for text).
+        missing: what an empty or NA cell in an x column of text input does: ``keep`` the row
+            (x is NaN there and ``Input.missing`` marks it), ``skip`` it, or ``error``.
 
     Raises:
         UsageError: no source or several, bad --range/--linspace/--column, missing file.
@@ -250,7 +280,12 @@ def open_input(
         reader = TextReader(stream, source, fmt=fmt, header=header)
         try:
             yield _TextSource(
-                reader, columns=columns, all_numeric=all_numeric, dtype=dtype, size=size
+                reader,
+                columns=columns,
+                all_numeric=all_numeric,
+                dtype=dtype,
+                size=size,
+                missing=missing,
             )
         finally:
             reader.close()

@@ -1,13 +1,16 @@
-"""The terminal: whether a stream is one, colour, progress bars and the rich renderers of
-``list`` and ``info`` (rich is imported inside the functions: commands that write CSV never
-load it)."""
+"""The terminal: whether a stream is one, its width, colour, escaping what comes from outside,
+progress bars and the rich renderers of ``list`` and ``info`` (rich is imported inside the
+functions: commands that write CSV never load it)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
+
+from actcli.errors import printable
 
 PROGRESS_MIN_SECONDS = 1.0
 
@@ -20,8 +23,15 @@ def is_tty(stream: Any) -> bool:
 
 
 def color_wanted(stream: Any) -> bool:
-    """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org)."""
-    return is_tty(stream) and not os.environ.get("NO_COLOR")
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
+    if not is_tty(stream) or os.environ.get("NO_COLOR"):
+        return False
+    return os.environ.get("TERM") != "dumb"
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns: $COLUMNS when set, else the terminal's own, else 80."""
+    return max(1, shutil.get_terminal_size((80, 24)).columns)
 
 
 def progress_wanted(*, quiet: bool, stream: Any, seconds: float) -> bool:
@@ -138,5 +148,5 @@ def progress_bar(
         redirect_stdout=False,  # data goes to stdout as it is, never through the bar's console
         redirect_stderr=False,
     ) as progress:
-        task = progress.add_task(description, total=total)
+        task = progress.add_task(printable(description), total=total)
         yield lambda done: progress.update(task, completed=min(done, total))

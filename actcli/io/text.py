@@ -194,7 +194,6 @@ class TextReader:
             self.names = ["x"] if self.width == 1 else [f"x{j + 1}" for j in range(self.width)]
         if not rows:
             raise DataError(f"{self.source} has no data rows (empty input)")
-        self.first_row = rows[0]
         self._head = (rows, numbers)
 
     def _counted(self, lines: Iterator[str]) -> Iterator[str]:
@@ -322,13 +321,18 @@ class TextReader:
             rows, numbers = [], []
 
     def read_all(self) -> TextTable:
-        tables = list(self.tables())
-        columns = [
-            list(itertools.chain.from_iterable(t.columns[j] for t in tables))
-            for j in range(self.width)
-        ]
-        numbers = list(itertools.chain.from_iterable(t.line_numbers for t in tables))
-        return self._table(columns, numbers)
+        return concat_tables(list(self.tables()))
+
+
+def concat_tables(tables: Sequence[TextTable]) -> TextTable:
+    """Successive blocks of one table as one table."""
+    first = tables[0]
+    columns = [
+        list(itertools.chain.from_iterable(t.columns[j] for t in tables))
+        for j in range(len(first.names))
+    ]
+    numbers = list(itertools.chain.from_iterable(t.line_numbers for t in tables))
+    return TextTable(first.names, first.has_header, columns, numbers, first.source)
 
 
 def read_text_table(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -18,8 +20,8 @@ from actcli.errors import UsageError
 
 from .atomic import atomic_output, writes_in_place
 from .npy import NpyChunks
-from .terminal import color_wanted, is_tty
-from .values import parse_number
+from .table import TableRenderer
+from .terminal import color_wanted, is_tty, printable, terminal_width
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl", "npy")
 _OUTPUT_SUFFIXES = {
@@ -34,6 +36,8 @@ _OUTPUT_SUFFIXES = {
 }
 # Rows per chunk when writing text: large enough to amortise Python overhead, small in memory.
 WRITE_CHUNK_ROWS = 1 << 14
+# Rows per block of a table: its column widths are those of the widest cells in the block.
+TABLE_BLOCK_ROWS = 1 << 14
 
 
 def format_floats(values: np.ndarray, precision: int | None = None) -> list[str]:
@@ -49,21 +53,30 @@ def format_floats(values: np.ndarray, precision: int | None = None) -> list[str]
     return list(map(str, flat))
 
 
-_JSON_SPECIAL = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}
+# A missing result ("" in text) is null; NaN and the infinities, which JSON has no numbers for,
+# are the strings Python's float() and JavaScript's Number() read back.
+_JSON_SPECIAL = {"": "null", "nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}
+# RFC 8259's number, ASCII digits only: such a cell is written as it is (7, 1.50, 2e3, and
+# integers of any size); anything else (007, +1, .5, 1_000, nan) is text and stays a string.
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 def json_number(text: str) -> str:
     """A formatted float as JSON: finite numbers as they are, NaN and infinities as strings
-    ("NaN", "Infinity", "-Infinity", which Python's float() reads back)."""
+    ("NaN", "Infinity", "-Infinity", which Python's float() reads back), missing as null."""
     return _JSON_SPECIAL.get(text, text)
 
 
 @dataclass
 class Column:
-    """One output column: floats (formatted by the writer) or text cells passed through."""
+    """One output column: floats (formatted by the writer) or text cells passed through.
+
+    ``missing`` marks the results of missing inputs: written as empty cells (null in JSON).
+    """
 
     name: str
     values: np.ndarray | list[str]
+    missing: np.ndarray | None = None
 
     @property
     def is_text(self) -> bool:
@@ -81,6 +94,7 @@ class OutputTable:
     # Why this result cannot be written as text / as npy (raised only when that format is asked).
     text_error: str | None = None
     npy_error: str | None = None
+    key: int = 0  # the column a table too wide for the terminal repeats in each block (x)
 
     @property
     def names(self) -> list[str]:
@@ -95,22 +109,40 @@ class OutputTable:
     ) -> Iterator[list[list[str]]]:
         """Formatted cells, column by column, in chunks of ``rows`` rows."""
         for start in range(0, self.n_rows, rows):
-            stop = start + rows
-            yield [
-                c.values[start:stop]
-                if c.is_text  # type: ignore[misc]
-                else format_floats(c.values[start:stop], precision)  # type: ignore[arg-type]
-                for c in self.columns
-            ]
+            yield [_cells(c, start, start + rows, precision) for c in self.columns]
+
+
+def _cells(column: Column, start: int, stop: int, precision: int | None) -> list[str]:
+    if column.is_text:
+        return column.values[start:stop]  # type: ignore[return-value]
+    cells = format_floats(column.values[start:stop], precision)  # type: ignore[arg-type]
+    if column.missing is not None:
+        for i in np.flatnonzero(column.missing[start:stop]).tolist():
+            cells[i] = ""
+    return cells
 
 
 def output_format_for(fmt: str | None, output: str | None, *, stdout_is_tty: bool) -> str:
-    """--format, else the -o suffix (csv when unknown), else table on a terminal, csv otherwise."""
+    """--format, else the -o suffix (csv for a name without one, such as /dev/stdout), else
+    table on a terminal, csv otherwise.
+
+    Raises:
+        UsageError: -o has a suffix no format goes by (plot.png, s.xlsx) and no --format.
+    """
     if fmt:
         return fmt
-    if output not in (None, "-"):
-        return _OUTPUT_SUFFIXES.get(os.path.splitext(output)[1].lower(), "csv")
-    return "table" if stdout_is_tty else "csv"
+    if output in (None, "-"):
+        return "table" if stdout_is_tty else "csv"
+    suffix = os.path.splitext(output)[1]
+    if not suffix:
+        return "csv"
+    if suffix.lower() not in _OUTPUT_SUFFIXES:
+        known = ", ".join(_OUTPUT_SUFFIXES)
+        raise UsageError(
+            f"-o {printable(output)}: unknown suffix {printable(suffix)!r} (known: {known}); "
+            "give --format to write that name anyway"
+        )
+    return _OUTPUT_SUFFIXES[suffix.lower()]
 
 
 class TextWriter:
@@ -146,7 +178,7 @@ class DelimitedWriter(TextWriter):
         if any(
             self._needs_quotes(cells)
             for cells, is_text in zip(columns, self.text_columns, strict=True)
-            if is_text
+            if is_text or len(columns) == 1  # one column: a missing result must be quoted
         ):
             self.writer.writerows(zip(*columns, strict=True))
             return
@@ -166,12 +198,11 @@ class TSVWriter(DelimitedWriter):
 def _json_cell(text: str, is_text: bool) -> str:
     if not is_text:
         return json_number(text)
-    # Passed-through cells: numbers as JSON numbers (shortest form), anything else as a string.
-    try:
-        value = parse_number(text)
-    except ValueError:
-        return json.dumps(text, ensure_ascii=False)
-    return json_number(repr(value))
+    # Passed-through cells keep their type: a number in JSON's own syntax as it is (an integer
+    # of any size stays that integer), anything else as a string ("007" stays "007").
+    if _JSON_NUMBER.fullmatch(text):
+        return text
+    return json.dumps(text, ensure_ascii=False)
 
 
 class JSONLinesWriter(TextWriter):
@@ -214,28 +245,65 @@ class JSONWriter(JSONLinesWriter):
 
 
 class TableWriter(TextWriter):
-    """A rich table (collects the rows, renders at close)."""
+    """An aligned table, written a block of rows at a time (see ``TableRenderer``)."""
 
-    def __init__(self, *args: Any, color: bool = False, width: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        color: bool = False,
+        width: int | None = None,
+        escape: bool = False,
+        key: int = 0,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
-        self.rows: list[tuple[str, ...]] = []
-        self.color = color
-        self.width = width
-
-    def write(self, columns: list[list[str]]) -> None:
-        self.rows.extend(zip(*columns, strict=True))
-
-    def close(self) -> None:
-        from .table import render_rows
-
-        render_rows(
+        self.renderer = TableRenderer(
             self.names,
-            self.rows,
             self.text_columns,
             self.stream,
-            color=self.color,
-            width=self.width,
+            width=width,
+            key=key,
+            escape=escape,
+            color=color,
+            rule=_rule_for(self.stream),
         )
+
+        self.pending: list[list[list[str]]] = []
+        self.pending_rows = 0
+
+    def write(self, columns: list[list[str]]) -> None:
+        # Chunks are gathered into blocks of TABLE_BLOCK_ROWS rows, so column widths rest on
+        # many rows (a text input's first chunk is its first row alone).
+        self.pending.append(columns)
+        self.pending_rows += len(columns[0]) if columns else 0
+        if self.pending_rows >= TABLE_BLOCK_ROWS:
+            self._flush()
+
+    def close(self) -> None:
+        self._flush()
+        self.renderer.close()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        pending, self.pending, self.pending_rows = self.pending, [], 0
+        if len(pending) == 1:
+            self.renderer.block(pending[0])
+            return
+        width = len(pending[0])
+        self.renderer.block(
+            [list(itertools.chain.from_iterable(p[j] for p in pending)) for j in range(width)]
+        )
+
+
+def _rule_for(stream: Any) -> str:
+    """The line under a header: box drawing, or "-" where the encoding has no such character
+    (PYTHONIOENCODING=ascii)."""
+    try:
+        "\u2500".encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "-"
+    return "\u2500"
 
 
 WRITERS: dict[str, type[TextWriter]] = {
@@ -303,6 +371,12 @@ def _writer_for(
     if fmt == "npy":
         if table.npy_error:
             raise UsageError(table.npy_error)
+        text = [c.name for c in table.columns if c.is_text]
+        if table.array is None and text:
+            raise UsageError(
+                f"this table's columns {', '.join(map(repr, text))} hold text, which .npy "
+                "cannot hold; write csv, tsv, json or jsonl"
+            )
         if precision is not None:
             raise UsageError("--precision applies to text formats, not npy")
         if to_stdout and is_tty(sys.stdout):
@@ -318,9 +392,12 @@ def _writer_for(
         )
     extra: dict[str, Any] = {}
     if fmt == "table":
+        on_terminal = to_stdout and is_tty(sys.stdout)
         extra = {
-            "color": to_stdout and color_wanted(sys.stdout),
-            "width": None if to_stdout and is_tty(sys.stdout) else 10_000,
+            "color": on_terminal and color_wanted(sys.stdout),
+            "width": terminal_width() if on_terminal else None,  # a file or pipe: no limit
+            "escape": on_terminal,
+            "key": table.key,
         }
     return WRITERS[fmt](
         open_stream(False),
