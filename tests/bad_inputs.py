@@ -854,9 +854,14 @@ def run_fault(fault: Fault, folder: str | os.PathLike[str]) -> tuple[int, str]:
     raise KeyError(fault.kind)
 
 
-def handlers_installed(pid: int, signum: int = signal.SIGHUP) -> bool:
-    """Whether process ``pid`` catches ``signum`` yet (Linux: the SigCgt mask in
-    /proc/PID/status): actcli's handler for it is in place, the NumPy import has just begun."""
+def handlers_installed(pid: int) -> bool:
+    """Whether process ``pid`` has all of actcli's signal handlers in place (Linux: the SigCgt
+    mask in /proc/PID/status holds the last one installed; Python's own SIGINT handler is there
+    from the interpreter's start, so SIGINT's bit alone says nothing). The NumPy import has
+    just begun then."""
+    from actcli_launcher import terminating_signals
+
+    signum = max(terminating_signals())
     try:
         with open(f"/proc/{pid}/status") as f:
             caught = next(line for line in f if line.startswith("SigCgt:"))

@@ -1242,7 +1242,7 @@ def test_fuzz_every_terminating_signal_at_a_random_moment(signum, command, delay
             stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 60
-        while not bad_inputs.handlers_installed(process.pid, signum):
+        while not bad_inputs.handlers_installed(process.pid):
             if process.poll() is not None or time.monotonic() > deadline:
                 break
             time.sleep(0.0005)

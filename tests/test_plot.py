@@ -731,6 +731,10 @@ def test_control_characters_in_a_title_are_shown_escaped(tmp_path):
     fig = plot.figure(plot.curves([("relu", None)], points=11), title="a\x01b\x1b[2J $x$")
     assert fig.get_suptitle() == "a\\x01b\\x1b[2J \\$x\\$"
     assert _drawn_png(fig, tmp_path) > 0
+    # An undecodable byte of an argument arrives as a lone surrogate: SVG (UTF-8) cannot hold it.
+    fig = plot.figure(plot.curves([("relu", None)], points=11), title="a\udcffb\u202ec")
+    assert fig.get_suptitle() == "a\\udcffb\\u202ec"
+    assert plot.save(fig, tmp_path / "u.svg").stat().st_size > 0
 
 
 def test_eps_says_nothing_about_transparency(small_figure, tmp_path, caplog):
