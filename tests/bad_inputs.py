@@ -332,6 +332,15 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         VALUES,
+        "diff over more points than it can hold",
+        ("diff", "gelu", "--linspace", "-3", "3", "100000000"),
+        2,
+        ERROR + "--linspace -3 3 100000000 makes 100000000 values; diff holds every flavour's "
+        "values at once, for at most 2000000: use fewer points, or "
+        "'actcli eval NAME --like FRAMEWORK' on a file for more",
+    ),
+    Case(
+        VALUES,
         "a figure too small to draw",
         ("plot", "relu", "--size", "1e-300", "1e-300", "-o", "a.png"),
         2,

@@ -34,6 +34,12 @@ from actcli.registry import Param, Spec
 # Summary numbers: six digits read at a glance (--precision 17 gives them exactly).
 DEFAULT_PRECISION = 6
 
+# Points compared at once: every flavour's values and the differences are held together
+# (~105 bytes per point: 2 million take ~220 MB), and a figure of more draws slowly (a million
+# points took 30 s).
+MAX_POINTS = 2_000_000
+MAX_PLOT_POINTS = 200_000
+
 COLUMNS = ("a", "b", "max_abs", "x_max_abs", "max_rel", "x_max_rel", "a_value", "b_value", "cause")
 
 
@@ -173,7 +179,7 @@ def diff_cmd(
             raise UsageError(f"{name}: {key} is given twice (option and {names[0]!r})")
         params[key] = value
     values = [*leading, *values_after_dashdash]
-    xs = _points(values, ranges, linspaces)
+    xs = _points(values, ranges, linspaces, plot=plot_)
     if plot_:
         from actcli import plot  # lazy: matplotlib only for --plot
 
@@ -193,15 +199,51 @@ def diff_cmd(
 
 
 def _points(
-    values: Sequence[str], ranges: Sequence[str], linspaces: Sequence[Sequence[str]]
+    values: Sequence[str],
+    ranges: Sequence[str],
+    linspaces: Sequence[Sequence[str]],
+    *,
+    plot: bool,
 ) -> np.ndarray | None:
     if values and (ranges or linspaces):
         raise UsageError("give values or --range/--linspace, not both")
     if values:
         return io.values_from_args(values)
-    if ranges or linspaces:
-        return io.range_values(ranges, linspaces)
-    return None
+    if not (ranges or linspaces):
+        return None
+    # The NUMs of --linspace are known before anything is built; io's own limit bounds the rest.
+    _check_count(sum(_whole(num) for _, _, num in linspaces), ranges, linspaces, plot=plot)
+    xs = io.range_values(ranges, linspaces)
+    _check_count(xs.size, ranges, linspaces, plot=plot)
+    return xs
+
+
+def _whole(text: str) -> int:
+    try:
+        return max(int(text), 0)
+    except ValueError:
+        return 0  # io says what is wrong with it
+
+
+def _check_count(
+    count: int, ranges: Sequence[str], linspaces: Sequence[Sequence[str]], *, plot: bool
+) -> None:
+    """diff holds every flavour's values and their differences at once (about 105 bytes per
+    x): 10^8 values took 3.1 GB and ended in MemoryError. Refused in one line instead."""
+    limit = MAX_PLOT_POINTS if plot else MAX_POINTS
+    if count <= limit:
+        return
+    given = [f"--range {r}" for r in ranges] + [f"--linspace {' '.join(s)}" for s in linspaces]
+    what = given[0] if len(given) == 1 else f"{len(given)} --range/--linspace options"
+    why = (
+        "diff --plot draws at most"
+        if plot
+        else "diff holds every flavour's values at once, for at most"
+    )
+    raise UsageError(
+        f"{what} make{'s' if len(given) == 1 else ''} {count} values; {why} {limit}: use fewer "
+        "points, or 'actcli eval NAME --like FRAMEWORK' on a file for more"
+    )
 
 
 def _check_comparable(name: str, result: dict[str, Any]) -> None:
