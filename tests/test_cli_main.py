@@ -370,3 +370,14 @@ def test_bool_parameters_show_both_flags_in_help():
     assert "--approximate / --no-approximate [true|false]" in result.stdout
     result = run(["diff", "gelu", "--help"])
     assert "--approximate / --no-approximate [true|false]" in result.stdout
+
+
+def test_memory_error_is_one_line_not_a_bug(monkeypatch):
+    def hungry(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("actcli.cli.list_cmd.list_cmd.callback", hungry)
+    result = CliRunner().invoke(cli, ["list"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("actcli: error: out of memory: ")
+    assert "internal error" not in result.stderr and result.stderr.count("\n") == 1

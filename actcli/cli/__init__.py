@@ -159,6 +159,12 @@ def _classify(exc: BaseException) -> tuple[int, str]:
         return ExitCode.BROKEN_PIPE, ""
     if isinstance(exc, click.ClickException):
         return exc.exit_code, _describe(exc)
+    if isinstance(exc, MemoryError):  # what the work needs was refused by the system
+        # The same text as the io branch's handler (edbc5ab), which this replaces on merging.
+        return ExitCode.DATA, (
+            "out of memory: this input or the work asked for does not fit; "
+            "try a smaller input, fewer activations, or -f npy"
+        )
     if not isinstance(exc, Exception):
         raise exc  # GeneratorExit and other interpreter-level exits are not ours to report
     return ExitCode.DATA, (  # a bug: a notice, and the traceback only with --debug
