@@ -35,8 +35,8 @@ DOC = ROOT / "docs" / "bad-input.md"
 INTRO = """\
 Whatever actcli is given, it answers with correct numbers or with one line on stderr and a
 non-zero exit code: 2 when the command is wrong, 1 when the data (or the disk, or the memory) is,
-130 when interrupted, 141 when the reader of its output went away (`| head`), 143 when
-terminated.
+141 when the reader of its output went away (`| head`), and 128 + N when ended by signal N
+(129 SIGHUP when the terminal closes, 130 Ctrl-C, 143 SIGTERM), with one line saying so.
 
 - **stdout** streams, and what was streamed cannot be taken back: actcli holds back the first
   16 MB, so a run that fails early (a bad option, a bad cell near the top) leaves stdout empty,

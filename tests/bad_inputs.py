@@ -115,7 +115,24 @@ CASES: tuple[Case, ...] = (
         "unknown option",
         ("eval", "relu", "--xyzzy", "1", "--", "1"),
         2,
-        ERROR + "No such option '--xyzzy'. (see 'actcli eval relu --help')",
+        ERROR + "No such option '--xyzzy': relu has no parameter 'xyzzy' "
+        "(parameters: negative_slope, max_value, threshold) (see 'actcli eval relu --help')",
+    ),
+    Case(
+        NAMES,
+        "another activation's parameter as an option",
+        ("eval", "gelu", "--alpha", "0.5", "--", "1"),
+        2,
+        ERROR + "No such option '--alpha': gelu has no parameter 'alpha' (parameters: approximate) "
+        "(see 'actcli eval gelu --help')",
+    ),
+    Case(
+        NAMES,
+        "an activation where the command goes",
+        ("gelu", "1"),
+        2,
+        ERROR + "No such command 'gelu'. To evaluate gelu: actcli eval gelu 1; "
+        "to plot it: actcli plot gelu (see 'actcli --help')",
     ),
     Case(
         NAMES,
@@ -258,14 +275,6 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         VALUES,
-        "diff over too many points",
-        ("diff", "gelu", "--linspace", "-3", "3", "100000000"),
-        2,
-        ERROR + "--linspace -3 3 100000000 makes 100000000 values, more than 5000000; compare "
-        "fewer points (diff holds them all)",
-    ),
-    Case(
-        VALUES,
         "--jacobian too large",
         ("eval", "softmax", "--jacobian", "--linspace", "0", "1", "20000"),
         2,
@@ -328,6 +337,39 @@ CASES: tuple[Case, ...] = (
         ("plot", "relu", "--term", "--", "1"),
         2,
         ERROR + "plot takes activation names, not values (got '1'; use --xlim LO HI)",
+    ),
+    Case(
+        VALUES,
+        "negative numbers before --",
+        ("eval", "gelu", "-1", "2"),
+        2,
+        ERROR + "No such option '-1': put negative numbers after -- (actcli eval gelu -- -1 2) "
+        "(see 'actcli eval gelu --help')",
+    ),
+    Case(
+        VALUES,
+        "diff over more points than it can hold",
+        ("diff", "gelu", "--linspace", "-3", "3", "100000000"),
+        2,
+        ERROR + "--linspace -3 3 100000000 makes 100000000 values, more than 2000000; diff holds "
+        "every flavour's values at once: use fewer points, or "
+        "'actcli eval NAME --like FRAMEWORK' on a file for more",
+    ),
+    Case(
+        VALUES,
+        "a figure too small to draw",
+        ("plot", "relu", "--size", "1e-300", "1e-300", "-o", "a.png"),
+        2,
+        ERROR + "a 1e-300 x 1e-300 in figure at 200 dpi is 2e-298 x 2e-298 px: "
+        "too small (10 px min each way)",
+    ),
+    Case(
+        VALUES,
+        "a resolution too low for text",
+        ("plot", "relu", "--dpi", "1", "--size", "0.01", "0.01", "-o", "a.png"),
+        2,
+        ERROR + "Invalid value for '--dpi': 1.0 is not in the range x>=10. "
+        "(see 'actcli plot relu --help')",
     ),
     # -- text input ----------------------------------------------------------------------------
     Case(
@@ -878,14 +920,19 @@ def run_fault(fault: Fault, folder: str | os.PathLike[str]) -> tuple[int, str]:
 
 
 def handlers_installed(pid: int) -> bool:
-    """Whether process ``pid`` catches SIGHUP yet (Linux: the SigCgt mask in /proc/PID/status):
-    actcli's handlers are in place, and the NumPy import has just begun."""
+    """Whether process ``pid`` has all of actcli's signal handlers in place (Linux: the SigCgt
+    mask in /proc/PID/status holds the last one installed; Python's own SIGINT handler is there
+    from the interpreter's start, so SIGINT's bit alone says nothing). The NumPy import has
+    just begun then."""
+    from actcli_launcher import terminating_signals
+
+    signum = max(terminating_signals())
     try:
         with open(f"/proc/{pid}/status") as f:
             caught = next(line for line in f if line.startswith("SigCgt:"))
     except (OSError, StopIteration):
         return False
-    return bool(int(caught.split()[1], 16) >> (signal.SIGHUP - 1) & 1)
+    return bool(int(caught.split()[1], 16) >> (signum - 1) & 1)
 
 
 def _signal_while_starting(folder: Path) -> tuple[int, str]:

@@ -1169,3 +1169,224 @@ def test_fuzz_repeated_range_options_count_in_total(options, limit):
     want = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
     got = np.array([float(line.split(",")[0]) for line in result.stdout.splitlines()[1:]])
     assert same_floats(got, want)
+
+
+# Process-side fuzz (the cli helper's section, issue 13): extreme but finite plot limits and
+# sizes; every terminating signal at a random moment; stdout and stderr closed or full.
+
+# Finite floats where arithmetic on limits breaks: the largest, its neighbours, the smallest
+# subnormal, powers of ten near the top, and ordinary ones.
+EDGE_FLOATS = [
+    sys.float_info.max,
+    -sys.float_info.max,
+    1.7e308,
+    -1.7e308,
+    1e308,
+    -1e308,
+    1e307,
+    8e307,
+    5e-324,
+    -5e-324,
+    2.2250738585072014e-308,
+    1e-300,
+    0.0,
+    -0.0,
+    1.0,
+    1.0 + 2**-52,
+    -4.0,
+    6.0,
+]
+edge_float = st.one_of(
+    st.sampled_from(EDGE_FLOATS), st.floats(allow_nan=False, allow_infinity=False)
+)
+PLOT_NAMES = ["relu", "exponential", "gelu", "relu6", "softmax", "hard_sigmoid", "elu:alpha=1e308"]
+
+
+@st.composite
+def plot_limits_argv(draw, folder: str) -> list[str]:
+    names = draw(st.lists(st.sampled_from(PLOT_NAMES), min_size=1, max_size=2, unique=True))
+    argv = ["plot", *names, "--points", str(draw(st.sampled_from([2, 3, 17])))]
+    for option in ("--xlim", "--ylim"):
+        if draw(st.booleans()):
+            a, b = draw(edge_float), draw(edge_float)
+            if draw(st.integers(0, 9)):  # mostly valid: low < high
+                a, b = min(a, b), max(a, b)
+            argv += [option, repr(a), repr(b)]
+    for flag in ("--no-derivative", "--formula"):
+        if draw(st.booleans()):
+            argv.append(flag)
+    if draw(st.booleans()):
+        argv += ["--term", "--width", str(draw(st.sampled_from([24, 41, 80])))]
+        return argv
+    if draw(st.booleans()):
+        argv += ["--layout", "panels"]
+    # Sizes: mostly small images (rendering is the slow part), sometimes the extremes.
+    size = draw(
+        st.one_of(
+            st.tuples(st.sampled_from([0.2, 1.0, 2.0]), st.sampled_from([0.2, 1.0, 1.5])),
+            st.tuples(edge_float, edge_float),
+        )
+    )
+    dpi = draw(st.one_of(st.sampled_from([10, 20, 50]), edge_float))
+    suffix = draw(st.sampled_from([".png", ".svg", ".pdf", ".eps"]))
+    return [
+        *argv,
+        "--size",
+        repr(size[0]),
+        repr(size[1]),
+        "--dpi",
+        repr(dpi),
+        "-o",
+        os.path.join(folder, "p" + suffix),
+    ]
+
+
+@fuzz_slow
+@given(data=st.data())
+def test_fuzz_extreme_plot_limits_and_sizes(data):
+    """Any finite limits, sizes and resolutions: a plot, or one usage error; never a warning
+    (invoke turns them into errors), an internal error or a temporary file left behind."""
+    with tempfile.TemporaryDirectory() as folder:
+        argv = data.draw(plot_limits_argv(folder))
+        result = invoke(argv, cwd=folder)
+        check_invariants(result, argv, folder)
+        assert result.exit_code in (0, 2), (argv, result.stderr)
+        if result.exit_code == 0 and "-o" in argv:
+            assert os.path.getsize(argv[argv.index("-o") + 1]) > 0
+
+
+def _run_with_streams(argv, *, stdout: str, stderr: str, cwd: str):
+    """Runs the real actcli with stdout/stderr each a pipe, closed (>&-) or full (/dev/full)."""
+    close = [fd for fd, how in ((1, stdout), (2, stderr)) if how == "closed"]
+    with open("/dev/full", "wb") as full:
+        streams = {
+            how_fd: (subprocess.PIPE if how == "pipe" else full if how == "full" else None)
+            for how_fd, how in (("out", stdout), ("err", stderr))
+        }
+        return subprocess.run(
+            [*bad_inputs.actcli_command(), *argv],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=streams["out"],
+            stderr=streams["err"],
+            preexec_fn=lambda: [os.close(fd) for fd in close],
+            timeout=120,
+        )
+
+
+# argv, whether it writes to stdout, its exit code when nothing goes wrong with the streams.
+STREAM_COMMANDS = [
+    (["eval", "relu", "--", "1"], True, 0),
+    (["eval", "relu", "-o", "o.csv", "--", "1"], False, 0),
+    (["eval", "relu", "--dtype", "float16", "--", "1e5"], True, 0),  # and a warning
+    (["eval", "relu", "--dtype", "float16", "-o", "o.csv", "--", "1e5"], False, 0),
+    (["eval", "nosuch", "--", "1"], False, 2),
+    (["list"], True, 0),
+    (["info", "gelu"], True, 0),
+    (["diff", "gelu", "-f", "csv"], True, 0),
+    (["plot", "relu", "--term"], True, 0),
+    (["plot", "relu", "--points", "9", "--size", "1", "1", "--dpi", "20", "-o", "p.png"], False, 0),
+    (["--help"], True, 0),
+    (["--version"], True, 0),
+    (["eval", "relu", "--help"], True, 0),
+]
+
+
+@settings(max_examples=max(4, EXAMPLES // 2), suppress_health_check=HEALTH, deadline=None)
+@given(
+    command=st.sampled_from(STREAM_COMMANDS),
+    stdout=st.sampled_from(["pipe", "closed", "full"]),
+    stderr=st.sampled_from(["pipe", "closed", "full"]),
+)
+def test_fuzz_closed_and_full_stdout_and_stderr(command, stdout, stderr):
+    if "full" in (stdout, stderr) and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    argv, writes, code = command
+    with tempfile.TemporaryDirectory() as folder:
+        run = _run_with_streams(argv, stdout=stdout, stderr=stderr, cwd=folder)
+        lost = writes and stdout != "pipe" and code == 0
+        assert run.returncode == (1 if lost else code), (argv, stdout, stderr, run.stderr)
+        if stderr == "pipe":
+            lines = run.stderr.decode().splitlines()
+            assert all(line.startswith((ERROR, WARNING)) for line in lines), lines
+            assert len([line for line in lines if line.startswith(ERROR)]) == (run.returncode != 0)
+            if lost:
+                reason = "it is closed" if stdout == "closed" else "No space left on device"
+                assert lines[-1] == f"{ERROR}cannot write to stdout: {reason}"
+        written = "o.csv" in argv or "p.png" in argv
+        if written and run.returncode == 0:
+            assert os.path.getsize(os.path.join(folder, "o.csv" if "o.csv" in argv else "p.png"))
+        assert not [n for n in os.listdir(folder) if n.endswith(".tmp")]
+
+
+def _terminating_signals() -> list[int]:
+    import signal
+
+    from actcli_launcher import terminating_signals
+
+    return [s for s in terminating_signals() if signal.getsignal(s) != signal.SIG_IGN]
+
+
+SIGNAL_COMMANDS = {
+    "eval": ["eval", "gelu", "-d", "-i", "mid.npy", "-o", "out.csv"],
+    "plot": ["plot", "gelu", "elu", "--size", "12", "12", "--dpi", "100", "-o", "out.png"],
+    "term": ["plot", "--all", "--term"],
+    "diff": ["diff", "gelu", "--linspace", "-5", "5", "200000", "-o", "out.csv"],
+}
+
+
+# What a whole result looks like (a file replaced by anything less is a bug).
+WHOLE = {
+    "eval": lambda data: data.startswith(b"x,gelu,gelu'\n") and data.count(b"\n") == 300_001,
+    "plot": lambda data: data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82"),
+    "diff": lambda data: data.startswith(b"a,b,max_abs,") and data.count(b"\n") == 7,
+}
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc (Linux)")
+@settings(max_examples=max(3, EXAMPLES // 5), suppress_health_check=HEALTH, deadline=None)
+@given(
+    signum=st.sampled_from(_terminating_signals()),
+    command=st.sampled_from(sorted(SIGNAL_COMMANDS)),
+    delay=st.floats(0.0, 0.8),
+)
+def test_fuzz_every_terminating_signal_at_a_random_moment(signum, command, delay):
+    """From the moment actcli's handlers are in place (importing NumPy) to its exit: the run
+    either finished (0) or ends with 128 + N and its one line; -o keeps the old file or holds
+    the whole new one; no temporary file."""
+    import time
+
+    from actcli_launcher import message
+
+    with tempfile.TemporaryDirectory() as folder:
+        np.save(os.path.join(folder, "mid.npy"), np.linspace(-5, 5, 300_000))
+        for name in ("out.csv", "out.png"):
+            Path(folder, name).write_bytes(OLD_OUTPUT)
+        process = subprocess.Popen(
+            [*bad_inputs.actcli_command(), *SIGNAL_COMMANDS[command]],
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while not bad_inputs.handlers_installed(process.pid):
+            if process.poll() is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.0005)
+        time.sleep(delay)
+        if process.poll() is None:
+            process.send_signal(signum)
+        _, err = process.communicate(timeout=120)
+        where = (command, signum, delay, err[-500:])
+        if process.returncode == 0:
+            assert err == b"", where
+        else:
+            assert process.returncode == 128 + signum, where
+            assert err.decode() == ERROR + message(signum) + "\n", where
+        for name in ("out.csv", "out.png"):
+            data = Path(folder, name).read_bytes()
+            if data != OLD_OUTPUT:  # replaced: only by a whole result
+                assert name in SIGNAL_COMMANDS[command], where
+                assert WHOLE[command](data), (where, data[:100], data[-100:])
+        assert not [n for n in os.listdir(folder) if n.endswith(".tmp")], where

@@ -23,6 +23,7 @@ from actcli.cli.common import (
     Activated,
     ActivationCommand,
     activation_command,
+    complete_path,
     derivative_label,
     like_option,
     output_options,
@@ -64,6 +65,7 @@ class EvalCommand(ActivationCommand):
     "--input",
     "input_path",
     metavar="FILE",
+    shell_complete=complete_path,
     help="Read CSV, TSV, whitespace-separated text or .npy from FILE (- for stdin). "
     "Data piped in is read when no other source is given.",
 )
