@@ -251,6 +251,6 @@ def test_diff_refuses_more_points_than_it_holds_in_bounded_memory(argv, tmp_path
     )
     code, peak_kb = map(int, result.stdout.split())
     lines = result.stderr.decode().splitlines()
-    assert code == 2 and len(lines) == 1 and "at most" in lines[0], lines
+    assert code == 2 and len(lines) == 1 and "more than" in lines[0], lines
     assert peak_kb < 200_000, f"peak RSS {peak_kb} KB"
     assert os.listdir(tmp_path) == []
