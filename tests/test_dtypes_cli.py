@@ -66,6 +66,27 @@ def test_npy_in_and_out_as_ml_dtypes_arrays(tmp_path, name):
     assert got == want
 
 
+@pytest.mark.parametrize("name", ["bfloat16", "float8_e5m2"])
+@pytest.mark.parametrize("shape", [(1, 7), (7, 1)])
+def test_a_row_or_column_of_ml_dtypes_values_is_read_in_chunks(tmp_path, monkeypatch, name, shape):
+    """io reads a (1, N) or (N, 1) .npy in chunks along its long axis: each chunk is viewed as
+    the format (float8_e5m2 from np.save's '<f1' too), and the writer keeps the shape."""
+    from actcli.io import inputs
+
+    monkeypatch.setattr(inputs, "ARRAY_CHUNK_ELEMENTS", 2)  # 4 chunks of at most 2 values
+    t = getattr(ml_dtypes, name)
+    x = np.array([-3.0, -0.5, 0.0, 1.0, 2.5, 4.0, -8.0], dtype=t).reshape(shape)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "y.npy"
+    result = run(["eval", "silu", "-i", str(tmp_path / "x.npy"), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    y = np.load(out)
+    assert y.shape == shape and y.dtype.str == f"|V{np.dtype(t).itemsize}"
+    got = y.view(t).astype(np.float64).ravel().tolist()
+    want = [round_exact(oracle.ELEMENTWISE["silu"].value(float(v)), name) for v in x.ravel()]
+    assert got == want
+
+
 def test_one_byte_npy_needs_its_format_named(tmp_path):
     x = np.array([0.5, 1.0], dtype=ml_dtypes.float8_e4m3fn)
     np.save(tmp_path / "x.npy", x)
