@@ -26,7 +26,7 @@ class _Required:
 REQUIRED: Any = _Required()
 
 # Parameter types: how a value given by a user (a Python value or CLI text) is coerced.
-PARAM_TYPES = ("float", "optional_float", "bool", "int", "optional_int", "float_array")
+PARAM_TYPES = ("float", "optional_float", "bool", "int", "optional_int", "float_array", "axes")
 
 _RULE_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
@@ -123,6 +123,20 @@ def _to_optional_int(value: Any) -> int | None:
     return _to_int(value)
 
 
+def _to_axes(value: Any) -> int | tuple[int, ...]:
+    """An axis, or a tuple of axes (Keras 3's softmax takes both): 1, (1, 2), "1,2", "(1, 2)"."""
+    if isinstance(value, str):
+        parts = [p for p in value.strip().strip("()[]").replace(",", " ").split() if p]
+        if len(parts) == 1 and "," not in value:
+            return _to_int(parts[0])
+        value = tuple(_to_int(p) for p in parts)
+    if isinstance(value, (tuple, list)):
+        if not value:
+            raise ValueError(value)
+        return tuple(_to_int(v) for v in value)
+    return _to_int(value)
+
+
 def _to_float_array(value: Any) -> Any:
     if isinstance(value, str):
         parts = [p for p in value.replace(",", " ").split() if p]
@@ -142,6 +156,7 @@ _COERCE: dict[str, Callable[[Any], Any]] = {
     "int": _to_int,
     "optional_int": _to_optional_int,
     "float_array": _to_float_array,
+    "axes": _to_axes,
 }
 _TYPE_WORDS = {
     "float": "a number",
@@ -150,6 +165,7 @@ _TYPE_WORDS = {
     "int": "an integer",
     "optional_int": "an integer or None",
     "float_array": "a number or a list of numbers",
+    "axes": "an integer or a tuple of integers",
 }
 
 

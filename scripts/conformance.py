@@ -678,8 +678,13 @@ def run_in_subprocess(flavour: str) -> dict[str, Any]:
 
 
 def run_keras_tests() -> int:
-    """Runs keras/src/activations/activations_test.py with ``activations`` bound to actcli's shim
-    (scripts/keras_shim.py); returns pytest's exit status."""
+    """Runs Keras's own keras/src/activations/activations_test.py with ``keras.src.activations``
+    replaced by actcli (the pytest plugin scripts/keras_shim/actcli_keras_shim.py); returns
+    pytest's exit status. The test file is copied from the installed Keras into a temporary
+    folder (inside the keras package pytest would import it as part of keras.src.activations)."""
+    import shutil
+    import tempfile
+
     try:
         import keras
     except ImportError:
@@ -689,22 +694,30 @@ def run_keras_tests() -> int:
     shim = ROOT / "scripts" / "keras_shim"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(shim), str(ROOT)]))
     env.setdefault("KERAS_BACKEND", "numpy")
-    return subprocess.call(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "actcli_keras_shim",
-            str(test),
-            "-o",
-            "addopts=",
-            "--rootdir",
-            str(test.parent),
-        ],
-        env=env,
-    )
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    print(f"Keras {keras.__version__}: {test} against actcli", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "test_keras_activations.py"
+        shutil.copyfile(test, copy)
+        return subprocess.call(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "actcli_keras_shim",
+                "-o",
+                "addopts=",
+                "--rootdir",
+                tmp,
+                "-p",
+                "no:cacheprovider",
+                str(copy),
+            ],
+            env=env,
+            cwd=tmp,
+        )
 
 
 # ---------------------------------------------------------------------------------------------

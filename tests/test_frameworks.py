@@ -629,3 +629,49 @@ def test_diff_reports_the_first_worst_x():
     # The slopes' ratio is the same for every x < 0: report the first, not a rounding accident.
     r = _row(fw.diff("leaky_relu"), "keras", "torch")
     assert r["x_max_rel"] == -4.0 and r["max_rel"] == pytest.approx(0.19 / 0.2, rel=1e-12)
+
+
+# Parameter rounding (issue 14, item 2; values from PyTorch 2.13.0 and TF 2.21, run here) -------
+
+
+def test_float32_input_meets_a_float32_threshold():
+    x = np.float32([0.3, -0.3, 1.0])
+    # float32(0.3) = 0.30000001192... is above the double 0.3, but equal to the float32 lambd.
+    np.testing.assert_array_equal(fw.variant("hardshrink")(x, lambd=0.3), [0.0, -0.0, 1.0])
+    np.testing.assert_array_equal(fw.variant("hardshrink").derivative(x, lambd=0.3), [0, 0, 1])
+    # softshrink subtracts 0.3f: 1 - 0.30000001192092896, rounded to float32.
+    got = fw.variant("softshrink")(x, lambd=0.3)
+    assert got.dtype == np.float32 and got[2] == np.float32(1.0 - float(np.float32(0.3)))
+    # float64 input keeps the double threshold.
+    assert fw.variant("hardshrink")(np.float64(0.30000000000000004), lambd=0.3) != 0
+    # Keras 3's plain flavour is the registry: exact whatever the dtype.
+    assert fw.variant("hard_shrink", "keras")(np.float32(0.3), threshold=0.3) == np.float32(0.3)
+    assert fw.variant("hard_shrink", "keras/jax")(np.float32(0.3), threshold=0.3) == 0
+
+
+def test_tensorflow_rounds_the_leaky_slope_for_float64_too():
+    relu = fw.variant("relu", "tf_keras")
+    assert relu(np.float64(-2.0), alpha=0.1) == -0.20000000298023224  # issue 14
+    # with a threshold TF computes slope * relu(threshold - x) in float64: no rounding
+    assert relu(np.float64(-2.0), alpha=0.1, threshold=1.0) == pytest.approx(-0.3, rel=1e-15)
+    assert fw.variant("leaky_relu", "keras/tensorflow")(np.float64(-2.0), negative_slope=0.1) == (
+        -0.20000000298023224
+    )
+    assert fw.variant("leaky_relu", "keras/jax")(np.float64(-2.0), negative_slope=0.1) == -0.2
+
+
+@pytest.mark.parametrize(
+    ("like", "x", "want"),
+    [  # Keras 3.15.1 relu(negative_slope=0.1, max_value=6, threshold=1)' per backend, run here
+        ("keras/jax", 1.0, 0.0),
+        ("keras/jax", 6.0, 0.5),
+        ("keras/torch", 6.0, 1.0),
+        ("keras/tensorflow", 6.0, 1.0),
+        ("tf_keras", 1.0, 0.0),
+        ("keras", 1.0, 0.1),  # actcli's own rule
+    ],
+)
+def test_relu_kinks_per_backend(like, x, want):
+    v = fw.variant("relu", like)
+    params = v.from_actcli({"negative_slope": 0.1, "max_value": 6.0, "threshold": 1.0})[0]
+    assert v.derivative(np.float64(x), **params) == want
