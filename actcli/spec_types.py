@@ -165,7 +165,7 @@ _TYPE_WORDS = {
     "int": "an integer",
     "optional_int": "an integer or None",
     "float_array": "a number or a list of numbers",
-    "axes": "an integer or a tuple of integers",
+    "axes": "an integer",  # (or a tuple: the help says so; the message stays the one for int)
 }
 
 
@@ -217,6 +217,13 @@ class Spec:
     bounds: tuple[float, float] = (-math.inf, math.inf)
     plot_xlim: tuple[float, float] = (-6.0, 6.0)
     notes: str = ""
+    domain: tuple[float, float] = (-math.inf, math.inf)  # outside it the value is NaN
+
+    def outside(self, x: Any) -> Any:
+        """Where x is outside the domain (where NaN is the right answer; log1mexp's x < 0)."""
+        lo, hi = self.domain
+        x = np.asarray(x)
+        return (x < lo) | (x > hi)
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -102,6 +102,7 @@ OWN_SETTINGS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("torch", "log_softmax"): [{"dim": -1}],
     ("torch", "softmin"): [{"dim": -1}],
     ("torch", "nn.Softmax"): [{"dim": -1}],
+    ("torch", "prelu"): [{"weight": 0.25}, {"weight": 1.5}],
 }
 # Settings every call needs (required parameters, and PyTorch's implicit dim which actcli models
 # but which warns): used instead of the defaults.
@@ -111,7 +112,12 @@ REQUIRED: dict[str, dict[str, Any]] = {
 
 # Differences that are deliberate although no rule above recognises them: (flavour, form) ->
 # (predicate on (x, params, dtype, which), reason). Kept short: each is a decision.
-DECLARED: dict[tuple[str, str], tuple[Callable[..., bool], str]] = {}
+DECLARED: dict[tuple[str, str], tuple[Callable[..., bool], str]] = {
+    ("jax", "log1mexp"): (
+        lambda x, p, dtype, which: which == "derivative" and (x < 0 or x == 0),
+        "log1mexp' outside x >= 0 (JAX: 1 / expm1(x), -inf at -0; actcli: NaN, +inf at -0)",
+    ),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,6 +221,9 @@ class TorchAdapter(Adapter):
             return m
         if v.name == "exp":
             return self.torch.exp
+        if v.name == "prelu":
+            w = np.atleast_1d(np.asarray(params["weight"], dtype=np.float64))
+            return lambda t: self.torch.nn.functional.prelu(t, self.torch.from_numpy(w).to(t.dtype))
         if "approximate" in params and isinstance(params["approximate"], bool):
             params = {**params, "approximate": "tanh" if params["approximate"] else "none"}
         path = v.signature.partition("(")[0]
@@ -370,9 +379,13 @@ def cases(flavour: str) -> list[tuple[fw.Variant, dict[str, Any]]]:
             mapped, missing = v.from_actcli(s)
             if not missing and mapped not in settings:
                 settings.append(mapped)
-        if framework == "torch" and v.spec.axiswise and v.name != "glu":
+        if framework == "torch" and v.spec.axiswise and v.name not in ("glu", "nn.Softmax2d"):
             settings = [s for s in settings if s.get("dim") is not None] or [{"dim": -1}]
         for s in settings:
+            try:
+                v.bind(s)
+            except actcli.UsageError:  # a required parameter (F.prelu's weight) left out
+                continue
             out.append((v, s))
     return out
 
@@ -589,14 +602,17 @@ def run_axiswise(ad: Adapter, v: fw.Variant, params: dict[str, Any], tally: Tall
     f = ad.call(v, params)
     act = actcli.get(v.qualname, like=ad.flavour)
     jac = actcli.jacobian(v.qualname, like=ad.flavour)
-    axis = params.get("axis", params.get("dim", -1))
+    axis = -3 if v.name == "nn.Softmax2d" else params.get("axis", params.get("dim", -1))
     negate = v.name in ("softmin", "nn.Softmin")
-    # tf_keras rejects 1-D input to softmax (a declared difference): give it one row.
+    # tf_keras rejects 1-D input to softmax (a declared difference): give it one row;
+    # nn.Softmax2d works on the channels of 3-D input: give it (C, 1, 1).
     as_rows = ad.flavour == "tf_keras"
+    channels = v.name == "nn.Softmax2d"
     for dtype in DTYPES:
         for row in _rows(dtype):
             x = np.ascontiguousarray(row.reshape(2, -1).T) if axis == 0 else row
             x = x[None, :] if as_rows else x
+            x = row.reshape(-1, 1, 1) if channels else x
             if v.spec.name == "glu" and x.shape[axis] % 2:
                 continue
             try:
@@ -610,11 +626,11 @@ def run_axiswise(ad: Adapter, v: fw.Variant, params: dict[str, Any], tally: Tall
             _judge_all(
                 tally, ad.flavour, label, a, b, _axis_truth(v, x, axis, negate), dtype, scale
             )
-            if not ad.grads or axis == 0:
+            if not ad.grads or (axis == 0 and not channels):
                 continue
             jb = np.asarray(ad.jacobian(f, x)).astype(dtype, copy=False)
             ja = np.asarray(jac(x, **params))
-            if as_rows:
+            if as_rows or channels:
                 ja, jb = ja.reshape(-1, row.size), jb.reshape(-1, row.size)
             fns = _AXIS_ORACLE.get(v.spec.name)
             wants = None

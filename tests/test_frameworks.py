@@ -38,7 +38,14 @@ def ulps(got: float, want: mpmath.mpf) -> float:
 def params_for(v: fw.Variant) -> dict:
     if v.spec.name == "threshold":
         return dict(zip([p.name for p in v.params], (0.5, -1.0), strict=True))
+    if v.name == "prelu":  # F.prelu's weight is required
+        return {"weight": 0.25}
     return {}
+
+
+def shaped(v: fw.Variant, x: np.ndarray) -> np.ndarray:
+    """x as the flavour takes it: nn.Softmax2d works on the channels of 3-D input."""
+    return x.reshape(-1, 1, 1) if v.name == "nn.Softmax2d" else x
 
 
 ELEMENTWISE = [v for v in fw.VARIANTS.values() if not v.spec.axiswise]
@@ -294,8 +301,9 @@ def test_nan_inf_dtype(v):
     y = v(x, **params)
     assert y.dtype == np.float32
     assert np.isnan(y[0])
-    assert not np.any(np.isnan(y[1:]))
-    assert not np.any(np.isnan(v.derivative(x, **params)[1:]))
+    defined = ~v.spec.outside(x[1:])  # log1mexp: NaN at -inf, outside its domain
+    assert not np.any(np.isnan(y[1:][defined]))
+    assert not np.any(np.isnan(v.derivative(x, **params)[1:][defined]))
 
 
 @pytest.mark.parametrize("v", fw.VARIANTS.values(), ids=vid)
@@ -305,6 +313,7 @@ def test_as_spec_plugs_into_activation(v):
     x = np.array([[-1.5, 0.25, 2.0, 3.5]])
     if not v.spec.axiswise:
         x = x[0]
+    x = shaped(v, x)
     act = Activation(spec, bound=params)
     np.testing.assert_array_equal(act(x), v(x, **params))
     np.testing.assert_array_equal(Activation(spec, "prime", params)(x), v.derivative(x, **params))
@@ -588,7 +597,7 @@ def test_qualified_name_round_trips(v):
     spec = actcli.spec(v.qualname)
     assert [p.name for p in spec.params] == [p.name for p in v.as_spec().params]
     x = np.array([[-3.0, -0.5, 0.0, 0.5, 3.0, 21.0]])
-    x = x if v.spec.axiswise else x[0]
+    x = shaped(v, x if v.spec.axiswise else x[0])
     params = params_for(v)
     np.testing.assert_array_equal(actcli.get(v.qualname)(x, **params), v(x, **params))
 
@@ -675,3 +684,40 @@ def test_relu_kinks_per_backend(like, x, want):
     v = fw.variant("relu", like)
     params = v.from_actcli({"negative_slope": 0.1, "max_value": 6.0, "threshold": 1.0})[0]
     assert v.derivative(np.float64(x), **params) == want
+
+
+# Names (issue 14, item 4) ------------------------------------------------------------------------
+
+
+def test_softmax2d_is_softmax_over_the_channels():
+    x = np.random.default_rng(5).normal(size=(2, 3, 4, 5))
+    got = actcli.get("torch.nn.Softmax2d")(x)
+    e = np.exp(x - x.max(axis=-3, keepdims=True))  # values of order 1: the plain formula is fine
+    np.testing.assert_allclose(got, e / e.sum(axis=-3, keepdims=True), rtol=1e-14)
+    assert actcli.jacobian("nn.Softmax2d")(x[0]).shape == (4, 5, 3, 3)
+    with pytest.raises(actcli.UsageError, match="needs 3-D"):
+        actcli.get("nn.Softmax2d")(x[0, 0])
+
+
+def test_functional_prelu_takes_a_weight_per_channel_along_dim_1():
+    x = np.array([[[-1.0, 2.0], [-1.0, -4.0]]])  # (N=1, C=2, L=2)
+    got = actcli.get("F.prelu")(x, weight=[0.1, 0.5])
+    np.testing.assert_array_equal(got, [[[-0.1, 2.0], [-0.5, -2.0]]])
+    assert actcli.get("torch.nn.functional.prelu")(np.array([-2.0]), weight=0.25) == [-0.5]
+    with pytest.raises(actcli.UsageError, match="weight is required|parameter weight"):
+        actcli.get("F.prelu")(x)
+    with pytest.raises(actcli.UsageError, match="2 channels"):
+        actcli.get("F.prelu")(x, weight=[0.1, 0.2, 0.3])
+
+
+def test_gumbel_softmax_is_not_supported_and_says_why():
+    for name in ("gumbel_softmax", "F.gumbel_softmax", "torch.nn.functional.gumbel_softmax"):
+        with pytest.raises(actcli.UsageError, match="not supported: it is random"):
+            actcli.get(name)
+
+
+def test_log1mexp_is_jaxs_only():
+    assert fw.variant("log1mexp").framework == "jax"  # the framework it comes from
+    assert actcli.spec("jax.nn.log1mexp").name == "jax.log1mexp"
+    with pytest.raises(actcli.UsageError, match="torch has no log1mexp"):
+        actcli.get("log1mexp", like="torch")

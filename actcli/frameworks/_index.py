@@ -37,7 +37,7 @@ _FRAMEWORK_SPELLINGS.update(
 _norm = norm
 
 # Forms that are not registry names: (form, framework) -> registry spec name.
-_FORM_NAMES = {"rrelu": "torch", "softmin": "torch"}
+_FORM_NAMES = {form: m.FRAMEWORK.name for m in _MODULES for form in getattr(m, "FORMS", ())}
 
 
 def _form_of(v: Variant) -> str:
@@ -190,6 +190,27 @@ def _from_path(name: str) -> tuple[str, str] | None:
     return None
 
 
+# Functions a framework has that actcli does not evaluate: norm(name) -> (framework, why).
+UNSUPPORTED = {
+    norm(name): (m.FRAMEWORK.name, why)
+    for m in _MODULES
+    for name, why in getattr(m, "UNSUPPORTED", {}).items()
+}
+
+
+def _unsupported(name: str) -> str | None:
+    key = norm(name)
+    for prefix in _PATH_ORDER:
+        if key.startswith(prefix):
+            key = key[len(prefix) :]
+            break
+    hit = UNSUPPORTED.get(key)
+    if hit is None:
+        return None
+    fw, why = hit
+    return f"{name} ({TITLES[fw]}) is not supported: {why}"
+
+
 def resolve_name(name: str) -> tuple[str, str | None]:
     """(form, framework the name implies or None) for a registry name, alias, framework name or
     import path (``torch.nn.functional.gelu``, ``keras.layers.LeakyReLU``, ``jax.nn.gelu``)."""
@@ -203,6 +224,9 @@ def resolve_name(name: str) -> tuple[str, str | None]:
     except UsageError:
         found = _from_path(name)
         if found is None:
+            why = _unsupported(name)
+            if why is not None:
+                raise UsageError(why) from None
             raise
         return found
 
@@ -210,7 +234,11 @@ def resolve_name(name: str) -> tuple[str, str | None]:
 def is_framework_name(name: str) -> bool:
     """True for names only this module knows (hardswish, nn.Softplus, torch.gelu,
     torch.nn.functional.gelu, keras.activations.gelu, ...)."""
-    return isinstance(name, str) and (_norm(name) in _ALIAS_INDEX or _from_path(name) is not None)
+    return isinstance(name, str) and (
+        _norm(name) in _ALIAS_INDEX
+        or _from_path(name) is not None
+        or _unsupported(name) is not None  # so its message, not "unknown activation", is shown
+    )
 
 
 def variant(name: str, like: str | None = None) -> Variant:
@@ -234,7 +262,8 @@ def variant(name: str, like: str | None = None) -> Variant:
     -0.01
     """
     form, implied = resolve_name(name)
-    fw = framework(like) if like is not None else (implied or "keras")
+    home = [f for f in FRAMEWORKS if (form, f) in VARIANTS][:1] or ["keras"]  # log1mexp: jax
+    fw = framework(like) if like is not None else (implied or home[0])
     v = VARIANTS.get((form, fw))
     if v is None:
         # "torch has no sparse_plus"; a framework's own spelling is named with its entry.

@@ -122,6 +122,11 @@ def variants() -> list[Variant]:
         ),
         _make("log_softmax", bugs="A row containing +inf gives NaN (documented)."),
         _make("glu", bugs="Odd axis length fails an assert, not a proper error."),
+        _make(
+            "log1mexp",
+            kink_rule="log1mexp'(x) = 1 / expm1(x) (custom JVP); actcli: NaN for x < 0",
+            bugs="For x < 0 the value is NaN but the derivative 1 / expm1(x) is a number.",
+        ),
     ]
 
 

@@ -77,8 +77,8 @@ def variants() -> list[Variant]:
     out = []
     for spec in REGISTRY.specs.values():
         legacy = spec.origin != "keras.activations (Keras 3)"
-        if spec.origin.startswith("tf_keras"):
-            continue  # Keras 2 forms (hard_sigmoid_keras2, ThresholdedReLU): tf_keras has them
+        if not spec.origin.startswith("keras"):
+            continue  # tf.keras forms (hard_sigmoid_keras2, ThresholdedReLU), JAX's log1mexp
         if legacy:  # layer forms: keras.layers.LeakyReLU(negative_slope=0.3)
             args = ", ".join(f"{p.name}={p.default!r}" for p in spec.params)
             signature = f"{spec.origin.split(' (')[0]}({args})"
@@ -111,6 +111,7 @@ HINTS = {
     "hard_sigmoid_keras2": "Keras 3's hard_sigmoid is x / 6 + 0.5: see hard_sigmoid",
     "layers.ThresholdedReLU": "removed in Keras 3: relu(x, threshold=theta)",
     "softmin": "use softmax(-x)",
+    "log1mexp": "use keras.ops.log(-keras.ops.expm1(-x))",
     "rrelu": "in eval mode it is leaky_relu with slope (lower + upper) / 2",
 }
 
