@@ -218,6 +218,9 @@ class Spec:
     plot_xlim: tuple[float, float] = (-6.0, 6.0)
     notes: str = ""
     domain: tuple[float, float] = (-math.inf, math.inf)  # outside it the value is NaN
+    # Defaults that labels measure against where they are not the spec's own: those of the Keras 3
+    # function of the family (LeakyReLU's 0.3 and PyTorch's 0.01 are shown next to 0.2).
+    label_defaults: tuple[tuple[str, Any], ...] = ()
 
     def outside(self, x: Any) -> Any:
         """Where x is outside the domain (where NaN is the right answer; log1mexp's x < 0)."""
@@ -265,12 +268,16 @@ class Spec:
         return f"{self.name} has no parameter {key!r} ({hint}parameters: {listed})"
 
     def changed_params(self, params: Mapping[str, Any]) -> list[str]:
-        """``["alpha=0.5"]``: the given parameters that differ from their defaults, in spec
-        order (what labels, legends and column names show)."""
+        """``["alpha=0.5"]``: the given parameters that differ from the defaults of the Keras 3
+        function of the family (``label_defaults``, else the spec's own), in spec order: what
+        labels, legends and column names show, so ``layers.LeakyReLU(negative_slope=0.3)`` and
+        ``torch.leaky_relu(negative_slope=0.01)`` are told apart from ``leaky_relu``."""
+        reference = dict(self.label_defaults)
         return [
             f"{p.name}={show_value(params[p.name])}"
             for p in self.params
-            if p.name in params and not _is_default(params[p.name], p.default)
+            if p.name in params
+            and not _is_default(params[p.name], reference.get(p.name, p.default))
         ]
 
     def signature(self) -> str:

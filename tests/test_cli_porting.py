@@ -61,13 +61,15 @@ def _no_special_numbers(text: str) -> None:
 
 def test_eval_like_jax_gelu():
     out = rows(ok(["eval", "gelu", "--like", "jax", "--", "1"]))
-    assert list(out[0]) == ["x", "jax.gelu"]
-    assert float(out[0]["jax.gelu"]) == pytest.approx(0.8411920, abs=5e-8)  # frameworks.md
+    assert list(out[0]) == ["x", "jax.gelu(approximate=True)"]  # Keras 3's gelu: False
+    assert float(out[0]["jax.gelu(approximate=True)"]) == pytest.approx(
+        0.8411920, abs=5e-8
+    )  # frameworks.md
 
 
 def test_eval_like_spellings_and_default():
     torch = rows(ok(["eval", "leaky_relu", "--like", "pytorch", "--", "-1"]))
-    assert torch[0]["torch.leaky_relu"] == "-0.01"  # -1 * 0.01
+    assert torch[0]["torch.leaky_relu(negative_slope=0.01)"] == "-0.01"  # -1 * 0.01
     keras = rows(ok(["eval", "leaky_relu", "--", "-1"]))
     assert keras[0]["leaky_relu"] == repr(-1.0 * 0.2)
     assert rows(ok(["eval", "leaky_relu", "--like", "keras", "--", "-1"])) == keras
@@ -102,13 +104,13 @@ def test_eval_like_hard_sigmoid_keras2():
 
 def test_eval_like_several_names():
     out = rows(ok(["eval", "relu", "gelu", "--like", "jax", "--", "1"]))
-    assert list(out[0]) == ["x", "jax.relu", "jax.gelu"]
+    assert list(out[0]) == ["x", "jax.relu", "jax.gelu(approximate=True)"]
 
 
 def test_eval_like_torch_softmax_implicit_dim():
     out = rows(ok(["eval", "softmax", "--like", "torch", "--", "0", "1"]))
     e = math.exp(1.0)
-    assert float(out[1]["torch.softmax"]) == pytest.approx(e / (1 + e), rel=1e-15)
+    assert float(out[1]["torch.softmax(dim=None)"]) == pytest.approx(e / (1 + e), rel=1e-15)
 
 
 def test_eval_help_lists_framework_parameters():
@@ -491,3 +493,19 @@ def test_every_name_info_prints_resolves():
             ), (form, name, spec.name)
             walked += 1
     assert walked > 150
+
+
+def test_headers_tell_the_leaky_relus_apart():
+    """Every parameter value that differs from the Keras 3 function of the family is shown."""
+    headers = [
+        ok(["eval", name, "--", "-1"]).splitlines()[0].split(",", 1)[1]
+        for name in ("leakyrelu", "leaky_relu", "nn.LeakyReLU", "tf.keras.layers.LeakyReLU")
+    ]
+    assert headers == [
+        "layers.LeakyReLU(negative_slope=0.3)",
+        "leaky_relu",
+        "torch.nn.LeakyReLU(negative_slope=0.01)",
+        "tf_keras.layers.LeakyReLU(alpha=0.3)",
+    ]
+    # The same meaning in another spelling is no difference: PyTorch's approximate='none'.
+    assert ok(["eval", "torch.gelu", "--", "1"]).splitlines()[0] == "x,torch.gelu"

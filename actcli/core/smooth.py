@@ -566,7 +566,8 @@ SPECS = (
         description=(
             "Gaussian error linear unit: x weighted by the probability that a standard normal is below "
             "x. Keras and PyTorch default to the exact form; JAX (and keras.ops.gelu) to the tanh "
-            "approximation, which differs by up to about 1.5e-4 near x = 1."
+            "approximation, which differs from the exact form by up to 4.73e-4 (at x = -2.699; "
+            "1.53e-4 at x = 1). Both numbers are checked against mpmath by tests/test_properties.py."
         ),
         reference="Hendrycks & Gimpel, Gaussian Error Linear Units (GELUs) (2016), arXiv:1606.08415",
         bounds=(-0.17, _INF),
