@@ -117,7 +117,7 @@ def test_eval_help_lists_framework_parameters():
     text = ok(["eval", "torch.softplus", "--help"])
     assert "torch.softplus parameters:" in text
     assert "--beta" in text and "--threshold" in text
-    assert "--like keras|tf_keras|torch|jax" in ok(["eval", "--help"])
+    assert "--like keras[/BACKEND]|tf_keras|torch|jax" in ok(["eval", "--help"])
 
 
 @pytest.mark.parametrize(
@@ -509,3 +509,23 @@ def test_headers_tell_the_leaky_relus_apart():
     ]
     # The same meaning in another spelling is no difference: PyTorch's approximate='none'.
     assert ok(["eval", "torch.gelu", "--", "1"]).splitlines()[0] == "x,torch.gelu"
+
+
+def test_like_a_keras_backend():
+    out = rows(ok(["eval", "leaky_relu", "-d", "--like", "keras/jax", "--", "0"]))
+    assert out == [{"x": "0.0", "keras/jax.leaky_relu": "0.0", "keras/jax.leaky_relu'": "1.0"}]
+    out = rows(ok(["eval", "leaky_relu", "-d", "--like", "keras/torch", "--", "0"]))
+    assert out[0]["keras/torch.leaky_relu'"] == "0.2"
+    text = ok(["info", "relu"])
+    assert "checked against: PyTorch 2.13.0" in text and "checked against: JAX 0.10.2" in text
+    assert "per backend: keras/jax: relu'(threshold) = 0" in text
+    result = run(["eval", "relu", "--like", "keras/mxnet", "--", "1"])
+    assert result.exit_code == 2 and "unknown framework 'keras/mxnet'" in result.stderr
+
+
+def test_like_in_python_takes_a_backend():
+    import actcli
+
+    assert actcli.derivative("hard_tanh", like="keras/tensorflow")([1.0]).tolist() == [1.0]
+    assert actcli.derivative("hard_tanh", like="keras/torch")([1.0]).tolist() == [0.0]
+    assert actcli.spec("relu", like="keras/jax").name == "keras/jax.relu"

@@ -164,8 +164,10 @@ def _framework_lines(form: str) -> list[tuple[int, str, str]]:
         for label, key in (
             ("differences", "differences"),
             ("derivative at kinks", "derivative_at_kinks"),
+            ("per backend", "backends"),
             ("known problems", "bugs"),
             ("source", "source"),
+            ("checked against", "checked"),
         ):
             if row[key]:
                 lines.append((2, label, row[key]))

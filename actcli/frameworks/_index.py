@@ -96,7 +96,7 @@ def _build_aliases() -> tuple[dict[str, tuple[str, str, dict]], dict[str, tuple[
     entries = list(_ALIAS_FORMS)
     # Qualified names, e.g. torch.softshrink, jax.gelu, tf_keras.LeakyReLU.
     for (form, fw), v in VARIANTS.items():
-        if not v.is_keras:
+        if fw != "keras":
             entries.append((v.qualname, form, fw))
     aliases: dict[str, tuple[str, str, dict]] = {}
     index: dict[str, tuple[str, str, str]] = {}
@@ -113,7 +113,8 @@ def _build_aliases() -> tuple[dict[str, tuple[str, str, dict]], dict[str, tuple[
             continue  # one variant under two forms (tf_keras LeakyReLU is also its leaky_relu)
         v = VARIANTS[(form, fw)]
         index[key] = (alias, form, fw)
-        aliases[alias] = (v.spec.name, fw, dict(v.rename))
+        if fw in FRAMEWORKS:  # keras/jax.relu resolves, but is not offered (completion, docs)
+            aliases[alias] = (v.spec.name, fw, dict(v.rename))
     return aliases, index
 
 
@@ -133,7 +134,7 @@ def framework(name: str) -> str:
         return _FRAMEWORK_SPELLINGS[key]
     close = difflib.get_close_matches(key, list(_FRAMEWORK_SPELLINGS), n=1, cutoff=0.6)
     hint = f"did you mean '{_FRAMEWORK_SPELLINGS[close[0]]}'? " if close else ""
-    raise UsageError(f"unknown framework {name!r} ({hint}choose from {', '.join(FRAMEWORKS)})")
+    raise UsageError(f"unknown framework {name!r} ({hint}choose from {', '.join(FLAVOURS)})")
 
 
 # Import paths people paste from their code: prefix -> (framework, what the rest is spelled with).
@@ -294,12 +295,17 @@ def flavours(name: str) -> list[Variant]:
 # Facts for `actcli info` ------------------------------------------------------------------------
 
 
+_PACKAGE = {"keras": "Keras", "tf_keras": "tf_keras"}  # the package the version is of
+
+
 def facts(name: str) -> list[dict[str, Any]]:
     """One row per framework for the "in other frameworks" section of ``actcli info``.
 
     Each row: framework, title, available, name (the framework's spelling), signature (with
-    defaults), differences (from Keras 3; "" when none), derivative_at_kinks, bugs (known problems
-    of that framework's implementation), source (file in the framework's repository).
+    defaults), differences (from Keras 3; "" when none), derivative_at_kinks, backends (Keras 3:
+    the kink rules of the backends that differ from actcli's), bugs (known problems of that
+    framework's implementation), source (file in the framework's repository), checked (the
+    release scripts/conformance.py compared it with).
     """
     form, _ = resolve_name(name)
     rows = []
@@ -315,14 +321,27 @@ def facts(name: str) -> list[dict[str, Any]]:
                     "signature": "—",
                     "differences": _missing_message(form, fw, form),
                     "derivative_at_kinks": "",
+                    "backends": "",
                     "bugs": "",
                     "source": "",
+                    "checked": "",
                 }
             )
             continue
         kink = v.kink_rule or v.spec.kink_rule
-        if fw == "keras" and kink:
-            kink += " (Keras has no derivative API: gradients come from the backend)"
+        backends = ""
+        if fw == "keras":
+            if kink:
+                kink += " (Keras has no derivative API: gradients come from the backend)"
+            backends = "; ".join(
+                f"{b}: {VARIANTS[(form, b)].kink_rule}"
+                for b in FLAVOURS
+                if b.startswith("keras/")
+                and (form, b) in VARIANTS
+                and VARIANTS[(form, b)].kink_rule not in (v.kink_rule, "")
+                and "no autograd" not in VARIANTS[(form, b)].kink_rule
+            )
+        versions = {"keras": f"{v.version} on the numpy, jax, torch and tensorflow backends"}
         rows.append(
             {
                 "framework": fw,
@@ -332,8 +351,11 @@ def facts(name: str) -> list[dict[str, Any]]:
                 "signature": v.signature,
                 "differences": v.differences or ("" if fw == "keras" else "same as Keras 3"),
                 "derivative_at_kinks": kink or "smooth",
+                "backends": backends,
                 "bugs": v.bugs,
                 "source": v.source,
+                "checked": f"{_PACKAGE.get(fw, v.title)} {versions.get(fw, v.version)} "
+                "(scripts/conformance.py)",
             }
         )
     return rows

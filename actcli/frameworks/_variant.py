@@ -123,12 +123,14 @@ class Variant:
 
     @property
     def qualname(self) -> str:
-        """``torch.softshrink``; for Keras 3 (any backend) the registry name itself."""
-        return self.spec.name if self.is_keras else f"{self.framework}.{self.name}"
+        """``torch.softshrink``, ``keras/jax.leaky_relu``; for Keras 3 the registry name."""
+        if self.framework == "keras":
+            return self.spec.name
+        return f"{self.framework}.{self.spec.name if self.is_keras else self.name}"
 
     @functools.cached_property
     def _spec(self) -> Spec:
-        if self.is_keras and self.fn is self.spec.fn and self.prime is self.spec.prime:
+        if self.framework == "keras":
             return self.spec
         return dataclasses.replace(
             self.spec,
