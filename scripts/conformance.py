@@ -111,12 +111,31 @@ REQUIRED: dict[str, dict[str, Any]] = {
     "threshold": {"threshold": 0.5, "default_value": 0.0},
 }
 
+
 # Differences that are deliberate although no rule above recognises them: (flavour, form) ->
 # (predicate on (x, params, dtype, which), reason). Kept short: each is a decision.
+def _tf_selu_tiny(x, p, dtype, which):
+    return which == "derivative" and -1e-6 < x < 0
+
+
+_TF_SELU = (
+    _tf_selu_tiny,
+    "TensorFlow's SeluGrad branches on the output, and its exp(x) - 1 is 0 for tiny x < 0: "
+    "scale (1.0507) there instead of scale * alpha",
+)
 DECLARED: dict[tuple[str, str], tuple[Callable[..., bool], str]] = {
     ("jax", "log1mexp"): (
         lambda x, p, dtype, which: which == "derivative" and (x < 0 or x == 0),
         "log1mexp' outside x >= 0 (JAX: 1 / expm1(x), -inf at -0; actcli: NaN, +inf at -0)",
+    ),
+    ("tf_keras", "selu"): _TF_SELU,
+    ("keras/tensorflow", "selu"): _TF_SELU,
+}
+# Axis-wise: (flavour prefix, function) -> why every difference there is deliberate.
+AXIS_DECLARED = {
+    ("keras", "sparsemax"): (
+        "Keras's sparsemax is wrong when more than one entry survives (keras-team/keras #23425); "
+        "actcli computes the projection onto the simplex"
     ),
 }
 
@@ -448,14 +467,26 @@ BOTH = "both within 4 ULP of mpmath"
 
 
 def _gross(b: float, want: Any, dtype: Any, size: float) -> bool:
-    """b is too far from the true value to be a rounding error: more than 1024 eps times the
-    magnitudes involved (|x| + |f| + 1). Cancellation and overflow inside a formula stay below
-    (squareplus's 7.45e-9 for 1e-8 at x = -1e8); a different definition (another default, another
-    formula) does not, so it is never passed off as the framework's rounding."""
+    """b is too far from the true value to be a rounding error: more than max(1024 eps, 2^-20)
+    times the magnitudes involved (|x| + |f| + 1). Cancellation and overflow inside a formula
+    stay below (squareplus's 7.45e-9 for 1e-8 at x = -1e8), and so do float32 constants or
+    arithmetic on float64 input (2^-20 > float32's eps); a different definition (another default,
+    another formula) does not, so it is never passed off as the framework's rounding."""
     if not math.isfinite(b) or not mpmath.isfinite(want):
         return False
-    eps = float(np.finfo(dtype).eps)
-    return abs(oracle.mpf(b) - want) > 1024 * eps * (1 + size + abs(want))
+    bar = max(1024 * float(np.finfo(dtype).eps), 2.0**-20)
+    return abs(oracle.mpf(b) - want) > bar * (1 + size + abs(want))
+
+
+FLOAT32_SIZED = "framework computes float64 input with float32 constants or arithmetic"
+
+
+def _rounding_kind(b: float, want: Any, dtype: Any, size: float) -> str:
+    """ROUNDING, or FLOAT32_SIZED when a float64 result is off by a float32-sized amount."""
+    if np.dtype(dtype) == np.float64 and math.isfinite(b) and mpmath.isfinite(want):
+        if abs(oracle.mpf(b) - want) > 2.0**-40 * (1 + size + abs(want)):
+            return FLOAT32_SIZED + " (actcli within 4 ULP of mpmath)"
+    return ROUNDING
 
 
 def judge(
@@ -491,16 +522,47 @@ def judge(
             )
         return None
     if ea <= 4:
-        return BOTH if eb <= 4 else ROUNDING
+        return BOTH if eb <= 4 else _rounding_kind(b, want, dtype, abs(x))
     return None
 
 
-def _why(v, bound, x, a, b, dtype, which) -> str | None:
-    """Why actcli's a and the framework's b differ at x (None: undeclared)."""
+FLOAT32_INPUT = "framework computes float64 input in float32 (Keras's floatx): its float32 value"
+DAZ = "framework reads a subnormal input as 0 (denormals-are-zero): its value at 0"
+NEXT_TO_KINK = "framework's x + c rounds onto a kink next to it (x + 3 = 6): its value there"
+
+
+def _why(v, bound, x, a, b, dtype, which, mine=None, params=None) -> str | None:
+    """Why actcli's a and the framework's b differ at x (None: undeclared). ``mine(x,
+    **params)`` is actcli's flavour (value or derivative), to see whether the framework gave
+    its value at another point: 0 for a subnormal x, or a kink next to x."""
     if math.isnan(x) and math.isnan(a):
         return "framework derivative at NaN is a number (actcli: NaN in, NaN out)"
-    if which == "derivative" and x in {float(np.asarray(k).astype(dtype)) for k in v.kinks(bound)}:
+    kinks = {float(np.asarray(k).astype(dtype)) for k in v.kinks(bound) if math.isfinite(k)}
+    if which == "derivative" and x in kinks:
         return None  # at a kink the derivative is a convention: the flavour must model it
+
+    def mine_at(t: float) -> float:
+        return float(np.asarray(mine(np.asarray([t], dtype=dtype), **params))[0])
+
+    def same(u: float, w: float) -> bool:
+        return ulp_distance(np.asarray([u], dtype=dtype), np.asarray([w], dtype=dtype))[0] <= 4
+
+    if mine is not None and 0 < abs(x) < float(np.finfo(dtype).tiny):
+        if same(b, mine_at(math.copysign(0.0, x))):
+            return DAZ
+    if mine is not None and which == "derivative":
+        t = np.dtype(dtype).type
+        for k in kinks:
+            near = ulp_distance(np.asarray([x], dtype=dtype), np.asarray([k], dtype=dtype))[0]
+            if 0 < near <= 4 and same(b, mine_at(float(t(k)))):
+                return NEXT_TO_KINK
+    if mine is not None and np.dtype(dtype) == np.float64 and math.isfinite(x):
+        x32 = float(np.float32(x))
+        if math.isfinite(x32):
+            at32 = float(np.asarray(mine(np.asarray([x32], dtype=np.float32), **params))[0])
+            d = ulp_distance(np.asarray([b], np.float32), np.asarray([at32], np.float32))[0]
+            if d <= 4 and not same(a, b):
+                return FLOAT32_INPUT
     want = _oracle_value(v, bound, x, which)
     why = judge(a, b, want, dtype, x=x if math.isfinite(x) else 0.0)
     if why is not None:
@@ -552,7 +614,7 @@ def run_elementwise(ad: Adapter, v: fw.Variant, params: dict[str, Any], tally: T
             tally.add(ad.flavour, cls)
             for i in np.flatnonzero(cls == 3):
                 x = float(xs[i])
-                why = _why(v, bound, x, float(a[i]), float(b[i]), dtype, which)
+                why = _why(v, bound, x, float(a[i]), float(b[i]), dtype, which, mine, params)
                 if why is None:
                     want = _oracle_value(v, bound, x, which)
                     shown = "?" if want is None else float(oracle.round_to(want, np.float64))
@@ -603,10 +665,14 @@ def _axis_truth(v: fw.Variant, x: np.ndarray, axis: int, negate: bool) -> list[A
     return np.moveaxis(out, -1, axis).reshape(-1).tolist()
 
 
-def _judge_all(tally, flavour, label, a, b, wants, dtype, scale) -> None:
+def _judge_all(tally, flavour, label, a, b, wants, dtype, scale, v=None) -> None:
     cls = classify(a, b)
     tally.add(flavour, cls)
+    declared = v is not None and AXIS_DECLARED.get((flavour.partition("/")[0], v.spec.name))
     for i in np.flatnonzero(cls == 3):
+        if declared:
+            tally.reason(flavour, declared)
+            continue
         ai, bi = float(a.reshape(-1)[i]), float(b.reshape(-1)[i])
         why = judge(ai, bi, None if wants is None else wants[i], dtype, scale)
         if why is None:
@@ -641,7 +707,7 @@ def run_axiswise(ad: Adapter, v: fw.Variant, params: dict[str, Any], tally: Tall
             scale = float(np.max(np.abs(row.astype(np.float64))))
             label = f"{ad.flavour} {v.name} {params} {np.dtype(dtype).name} x={x.tolist()}"
             _judge_all(
-                tally, ad.flavour, label, a, b, _axis_truth(v, x, axis, negate), dtype, scale
+                tally, ad.flavour, label, a, b, _axis_truth(v, x, axis, negate), dtype, scale, v
             )
             if not ad.grads or (axis == 0 and not channels):
                 continue
@@ -655,7 +721,7 @@ def run_axiswise(ad: Adapter, v: fw.Variant, params: dict[str, Any], tally: Tall
                 r = [(-t if negate else t) for t in row.astype(np.float64).tolist()]
                 sign = -1 if negate else 1
                 wants = [sign * w for line in fns[1](r) for w in line]
-            _judge_all(tally, ad.flavour, label + " Jacobian", ja, jb, wants, dtype, scale)
+            _judge_all(tally, ad.flavour, label + " Jacobian", ja, jb, wants, dtype, scale, v)
 
 
 def run_flavour(flavour: str) -> dict[str, Any]:
