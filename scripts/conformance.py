@@ -726,6 +726,51 @@ def run_axiswise(ad: Adapter, v: fw.Variant, params: dict[str, Any], tally: Tall
             _judge_all(tally, ad.flavour, label + " Jacobian", ja, jb, wants, dtype, scale, v)
 
 
+def coverage(flavour: str) -> list[str]:
+    """The framework's activations actcli neither has nor lists (as not supported, or as no
+    activation in the framework module's NOT_ACTIVATIONS): names to add or to declare."""
+    import inspect
+
+    from actcli.frameworks import jax as fw_jax
+    from actcli.frameworks import torch as fw_torch
+
+    paths: list[str] = []
+    if flavour.startswith("keras"):
+        from keras.src.activations import ALL_OBJECTS
+
+        paths = [f"keras.activations.{o.__name__}" for o in ALL_OBJECTS]
+    elif flavour == "jax":
+        import jax.nn as jnn
+
+        names = [n for n in dir(jnn) if not n.startswith("_")]
+        names = [n for n in names if callable(getattr(jnn, n))]
+        names = [n for n in names if not inspect.isclass(getattr(jnn, n))]
+        paths = [f"jax.nn.{n}" for n in names if n not in fw_jax.NOT_ACTIVATIONS]
+    elif flavour == "torch":
+        import torch.nn.modules.activation as modules
+
+        paths = [
+            f"torch.nn.{n}" for n in modules.__all__ if f"nn.{n}" not in fw_torch.NOT_ACTIVATIONS
+        ]
+    elif flavour == "tf_keras":
+        import tf_keras.activations as tfa
+
+        names = [n for n in dir(tfa) if not n.startswith("_") and callable(getattr(tfa, n))]
+        paths = [
+            f"tf_keras.activations.{n}"
+            for n in names
+            if n not in ("get", "serialize", "deserialize") and not inspect.isclass(getattr(tfa, n))
+        ]
+    missing = []
+    for path in paths:
+        try:
+            actcli.spec(path)
+        except actcli.UsageError as exc:
+            if "is not supported" not in str(exc):
+                missing.append(f"{path}: actcli has no counterpart ({exc})")
+    return missing
+
+
 def run_flavour(flavour: str) -> dict[str, Any]:
     """Runs one flavour in this process; returns the tally as JSON-able data."""
     import warnings
@@ -736,6 +781,7 @@ def run_flavour(flavour: str) -> dict[str, Any]:
         ad = make_adapter(flavour)
     except ImportError as exc:
         return {"flavour": flavour, "skipped": f"not installed ({exc.name})"}
+    tally.errors += coverage(flavour)
     for v, params in cases(flavour):
         try:
             if v.spec.axiswise:

@@ -188,8 +188,17 @@ def conformance_table() -> list[str]:
 
 
 def unsupported_list() -> list[str]:
+    from actcli.frameworks import jax, torch
+
+    left_out = [f"`jax.nn.{n}`" for n in jax.NOT_ACTIVATIONS]
+    left_out += [f"`torch.{n}`" for n in torch.NOT_ACTIVATIONS]
     return [
         f"- `{name}` ({fw.TITLES[f]}): {why}" for name, (f, why) in sorted(fw.UNSUPPORTED.items())
+    ] + [
+        f"- no activation functions, so left out: {', '.join(left_out)}",
+        "",
+        "scripts/conformance.py checks that every other function of `keras.activations`, "
+        "`tf_keras.activations`, `jax.nn` and `torch.nn`'s activation modules has a flavour.",
     ]
 
 

@@ -143,3 +143,15 @@ ALIASES = (
     ("soft_sign", "softsign"),
     ("identity", "linear"),
 )
+
+# jax.nn functions that are no activation (reductions, encodings, attention): left out.
+NOT_ACTIVATIONS = (
+    "dot_product_attention",
+    "get_scaled_dot_general_config",
+    "logmeanexp",
+    "logsumexp",
+    "one_hot",
+    "scaled_dot_general",
+    "scaled_matmul",
+    "standardize",
+)

@@ -552,3 +552,6 @@ ALIASES = (
     ("nn.Softsign", "softsign"),
     ("nn.Identity", "linear"),
 )
+
+# torch.nn.modules.activation classes that are no activation function: left out.
+NOT_ACTIVATIONS = ("nn.MultiheadAttention",)
