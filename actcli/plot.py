@@ -65,6 +65,8 @@ GALLERY_DPI = 110
 MIN_DPI = 10.0
 MIN_PIXELS = 10
 MAX_PIXELS = 30000
+# Pixels in all: matplotlib's Agg buffer takes 4 bytes each (30000 x 30000 px was 3.6 GB).
+MAX_AREA = 64_000_000
 # matplotlib's transforms and tick locators overflow for axis values near the float64 limit
 # (spans above ~4e307 fail with LinAlgError or "arange: cannot compute length"): an axis whose
 # values pass this is drawn in units of a power of ten, named in its label ("x (×1e308)").
@@ -201,9 +203,9 @@ def _check_points(points: int) -> int:
 def grid(lo: float, hi: float, points: int) -> np.ndarray:
     """``points`` evenly spaced values from ``lo`` to ``hi`` (both exact), also when ``hi - lo``
     overflows (``--xlim -1.7e308 1.7e308``: NumPy's linspace gave NaN and inf there)."""
-    if math.isfinite(hi - lo):
+    if max(abs(lo), abs(hi)) < 2.0**1020:
         x = np.linspace(lo, hi, points)
-    else:
+    else:  # halves: neither hi - lo nor start + i * step can overflow on the way
         x = 2.0 * np.linspace(lo / 2, hi / 2, points)
     x[0], x[-1] = lo, hi
     return x
@@ -547,7 +549,7 @@ def _palette() -> list[str]:
 
 def check_figure_size(size: Sequence[float], dpi: float) -> tuple[float, float]:
     """Checks a figure size (inches) and resolution: an image of MIN_PIXELS to MAX_PIXELS each
-    way, at MIN_DPI or more. Returns (width, height)."""
+    way and MAX_AREA in all, at MIN_DPI or more. Returns (width, height)."""
     w, h = (float(v) for v in size)
     if not (w > 0 and h > 0 and math.isfinite(w) and math.isfinite(h)):
         raise UsageError(f"size must be two positive numbers (inches), got {w:g} {h:g}")
@@ -559,6 +561,11 @@ def check_figure_size(size: Sequence[float], dpi: float) -> tuple[float, float]:
     if px_w > MAX_PIXELS or px_h > MAX_PIXELS:
         raise UsageError(
             f"a {w:g} x {h:g} in figure at {dpi:g} dpi is too large ({MAX_PIXELS} px max)"
+        )
+    if px_w * px_h > MAX_AREA:
+        raise UsageError(
+            f"a {w:g} x {h:g} in figure at {dpi:g} dpi is {px_w:.0f} x {px_h:.0f} px: "
+            f"too large ({MAX_AREA // 1_000_000} million px max; lower --dpi or --size)"
         )
     if px_w < MIN_PIXELS or px_h < MIN_PIXELS:
         raise UsageError(

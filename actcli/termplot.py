@@ -20,7 +20,6 @@ import math
 import os
 import shutil
 import sys
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
@@ -28,6 +27,7 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 
 from .errors import UsageError
+from .errors import printable as escape_controls
 
 if TYPE_CHECKING:
     from .plot import Curve
@@ -327,17 +327,14 @@ def _fit(text: str, width: int) -> str:
 
 
 def printable(text: str, *, newlines: bool = False) -> str:
-    """Text as given, with control characters shown as escapes (``a\\x01b``): a terminal would
-    obey them (an ESC sequence clears the screen) and fonts have no glyph for them."""
-    out = []
-    for ch in text:
-        if ch == "\n" and newlines:
-            out.append(ch)
-        elif unicodedata.category(ch) in ("Cc", "Cs"):
-            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Text as given, for a title or a legend: control characters as escapes (``a\\x01b``;
+    ``actcli.errors.printable``: a terminal would obey them, fonts have no glyph for them), and
+    a lone surrogate (an argument's undecodable byte) as ``\\udcff``, which no stream nor
+    font can take. ``newlines`` keeps line breaks (a figure's title may have several lines).
+    """
+    parts = text.split("\n") if newlines else [text]
+    shown = "\n".join(escape_controls(part) for part in parts)
+    return shown.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def plot_curves(

@@ -16,11 +16,32 @@ import actcli
 from actcli import plot, termplot
 from actcli.errors import UsageError
 
-from .common import activation_command, like_option, parse_activations, split_tokens
+from .common import (
+    activation_command,
+    complete_path,
+    like_option,
+    parse_activations,
+    split_tokens,
+)
 from .streams import require_stdout
 
 # Beyond this a curve gains nothing visible and memory grows; --points 10**9 is a typo.
 MAX_POINTS = 1_000_000
+
+
+def complete_style(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of ``--style``: matplotlib's style names, or a file when the word looks
+    like a path."""
+    from click.shell_completion import CompletionItem
+
+    if "/" in incomplete or incomplete.startswith(".") or incomplete.endswith(".mplstyle"):
+        return [CompletionItem(incomplete, type="file")]
+    import matplotlib.style  # lazy: only completion and --style need it
+
+    names = sorted(n for n in matplotlib.style.available if n.startswith(incomplete))
+    return [CompletionItem(n) for n in names]
 
 
 def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
@@ -69,12 +90,13 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
     "-o",
     "--output",
     metavar="FILE",
+    shell_complete=complete_path,
     help="Image file; the format comes from the extension (.png, .svg, .pdf, .eps). "
     "Default: NAME.png in the current folder (its path is printed).",
 )
 @click.option(
     "--dpi",
-    type=click.FloatRange(min=plot.MIN_DPI),
+    type=click.FloatRange(min=int(plot.MIN_DPI)),
     default=None,
     help=f"Dots per inch. Default: {plot.DEFAULT_DPI} ({plot.GALLERY_DPI} for --all).",
 )
@@ -87,7 +109,12 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
 )
 @click.option("--title", help="Title of the figure.")
 @click.option("--formula", is_flag=True, help="Show the registry's formulas as the title.")
-@click.option("--style", metavar="NAME", help="A matplotlib style (ggplot, seaborn-v0_8, ...).")
+@click.option(
+    "--style",
+    metavar="NAME",
+    shell_complete=complete_style,
+    help="A matplotlib style (ggplot, seaborn-v0_8, ...) or a .mplstyle file.",
+)
 @click.option("--show", is_flag=True, help="Open a window (when there is a display).")
 @click.option(
     "--term",

@@ -36,6 +36,8 @@ class Input:
         done: progress after this chunk, in the unit of ``InputSource.total``.
         missing: where x's cells were missing (True; x holds NaN there), or None when none was:
             the results there are written empty (NaN in .npy).
+        vector: x is a row or a column of values (a .npy of shape (1, N) or (N, 1)): text
+            output lists them one per row, as for a 1-D array.
     """
 
     x: np.ndarray
@@ -45,6 +47,7 @@ class Input:
     names_known: bool = True
     done: int = 0
     missing: np.ndarray | None = None
+    vector: bool = False
 
 
 class InputSource:
@@ -54,7 +57,9 @@ class InputSource:
         source: how messages name the input.
         x_names: the names of x's columns; ``names_known``: as in ``Input``.
         ndim: the number of axes of x (1 or 2 for text; any for .npy).
-        rows: the length of x's first axis when known before reading (None for text).
+        chunk_axis: the axis chunks run along: the first, or for a .npy whose leading axes have
+            length 1 (shape (1, N)), the first longer one.
+        rows: the length of x along ``chunk_axis`` when known before reading (None for text).
         total: the amount of work for a progress bar (rows, or characters of text), or None
             when unknown (a pipe).
     """
@@ -63,6 +68,7 @@ class InputSource:
     x_names: list[str]
     names_known: bool = True
     ndim: int = 1
+    chunk_axis: int = 0
     rows: int | None = None
     total: int | None = None
 
@@ -79,6 +85,9 @@ class InputSource:
             yield data
         if self.overflowed:
             warn(f"{self.overflowed} value(s) do not fit in {self.dtype} and became inf or -inf")
+
+    def close(self) -> None:
+        """Releases what the source holds open (open_input calls it)."""
 
     def read_all(self) -> Input:
         (data,) = self.chunks(whole=True)  # run to the end: the overflow warning comes last
