@@ -145,10 +145,10 @@ def flavour_table() -> list[str]:
         *(_flavour_row(f) for f in fw.FLAVOURS),
         "",
         "A flavour reproduces what the framework *defines*; where the framework's own "
-        "computation is wrong (NaN at ±inf, cancellation, overflow) actcli stays exact, and "
-        "the differences are listed below. Checked by `python3 scripts/conformance.py` against "
-        "the installed frameworks (see [Conformance]"
-        "(/docs/porting.md#conformance-against-the-real-frameworks)).",
+        "computation is wrong (NaN at ±inf, cancellation, overflow) actcli stays exact. Checked "
+        "by `python3 scripts/conformance.py` against the installed frameworks: see "
+        "[Conformance](/docs/porting.md#conformance-against-the-real-frameworks) for the "
+        "agreement table, every difference with its reason, and how to run it.",
     ]
 
 
