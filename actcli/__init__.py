@@ -59,14 +59,14 @@ def _resolve(identifier: Any, like: str | None) -> Any:
 
             if not frameworks.is_framework_name(identifier):
                 raise
-            return Activation(frameworks.variant(identifier).as_spec())
+            return REGISTRY.activation(frameworks.variant(identifier).as_spec())
     if identifier is None:
         identifier = "linear"
     if not isinstance(identifier, str):
         raise UsageError(f"like= needs an activation name, got {identifier!r}")
     from . import frameworks  # lazy: start-up time
 
-    return Activation(frameworks.variant(identifier, like).as_spec())
+    return REGISTRY.activation(frameworks.variant(identifier, like).as_spec())
 
 
 def get(identifier: Any, like: str | None = None) -> Activation:

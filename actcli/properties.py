@@ -302,6 +302,11 @@ def properties(spec: Spec, params: Mapping[str, Any] | None = None) -> dict[str,
     if missing:
         out["note"] = f"depends on the required parameters {', '.join(missing)}"
         return out
+    if spec.domain != (-math.inf, math.inf):
+        out["note"] = (
+            f"defined on [{_fmt(spec.domain[0])}, {_fmt(spec.domain[1])}] only: not computed"
+        )
+        return out
     bound = spec.bind(params)
     if any(isinstance(v, np.ndarray) for v in bound.values()):
         out["note"] = "per-channel parameters: not computed"

@@ -45,6 +45,19 @@ class Activation:
     def __call__(self, x: Any, *args: Any, out: Any = None, **params: Any) -> np.ndarray:
         """``f(x, **params)``; ``out=y`` writes the result into the array ``y`` (its shape and
         dtype must be the result's) and returns ``y``, as NumPy's ufuncs do."""
+        if args:  # parameters may be given by position, in the spec's order, as in Keras
+            lead, args = (args[:1], args[1:]) if self.which == "jvp" else ((), args)
+            names = [p.name for p in self.spec.params]
+            if len(args) > len(names):
+                raise UsageError(
+                    f"{self.spec.name} takes {len(names)} parameter(s) after x "
+                    f"({', '.join(names) or 'none'}), got {len(args)}"
+                )
+            for name, value in zip(names, args, strict=False):  # fewer args than names
+                if name in params:
+                    raise UsageError(f"{self.spec.name}: {name} is given twice")
+                params[name] = value
+            args = lead
         merged = {**self.bound, **params}
         bound = self.spec.bind(merged)
         impl = getattr(self.spec, self.which)
@@ -77,6 +90,7 @@ class Registry:
     def __init__(self, specs: tuple[Spec, ...]):
         self.specs: dict[str, Spec] = {}
         self._index: dict[str, Spec] = {}
+        self._activations: dict[int, Activation] = {}
         for s in specs:
             if s.name in self.specs:
                 raise RuntimeError(f"two specs named {s.name!r}")
@@ -112,14 +126,22 @@ class Registry:
             return f"unknown activation {name!r} (did you mean {options}? see 'actcli list')"
         return f"unknown activation {name!r} (see 'actcli list')"
 
+    def activation(self, spec: Spec) -> Activation:
+        """The one Activation of a spec (as ``keras.activations.get("relu") is relu``)."""
+        act = self._activations.get(id(spec))  # specs live as long as the process
+        if act is None or act.spec is not spec:
+            act = self._activations[id(spec)] = Activation(spec)
+        return act
+
     def resolve(self, identifier: Any) -> Activation:
-        """Keras-style lookup: None, a name, a config dict, or a callable."""
+        """Keras-style lookup: None, a name, a config dict, or a callable; a name gives the same
+        object each time."""
         if identifier is None:
-            return Activation(self.lookup("linear"))
+            return self.activation(self.lookup("linear"))
         if isinstance(identifier, Activation):
             return identifier
         if isinstance(identifier, str):
-            return Activation(self.lookup(identifier))
+            return self.activation(self.lookup(identifier))
         if isinstance(identifier, Mapping):
             return self._from_config(identifier)
         if callable(identifier):
@@ -135,7 +157,7 @@ class Registry:
                 raise UsageError(
                     f"Keras config of a function needs a name in 'config', got {inner!r}"
                 )
-            return Activation(self.lookup(inner))
+            return self.activation(self.lookup(inner))
         if not isinstance(class_name, str):
             raise UsageError(f"Keras config needs 'class_name', got {dict(config)!r}")
         module = str(config.get("module") or "")

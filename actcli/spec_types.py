@@ -26,7 +26,7 @@ class _Required:
 REQUIRED: Any = _Required()
 
 # Parameter types: how a value given by a user (a Python value or CLI text) is coerced.
-PARAM_TYPES = ("float", "optional_float", "bool", "int", "optional_int", "float_array")
+PARAM_TYPES = ("float", "optional_float", "bool", "int", "optional_int", "float_array", "axes")
 
 _RULE_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
@@ -123,6 +123,20 @@ def _to_optional_int(value: Any) -> int | None:
     return _to_int(value)
 
 
+def _to_axes(value: Any) -> int | tuple[int, ...]:
+    """An axis, or a tuple of axes (Keras 3's softmax takes both): 1, (1, 2), "1,2", "(1, 2)"."""
+    if isinstance(value, str):
+        parts = [p for p in value.strip().strip("()[]").replace(",", " ").split() if p]
+        if len(parts) == 1 and "," not in value:
+            return _to_int(parts[0])
+        value = tuple(_to_int(p) for p in parts)
+    if isinstance(value, (tuple, list)):
+        if not value:
+            raise ValueError(value)
+        return tuple(_to_int(v) for v in value)
+    return _to_int(value)
+
+
 def _to_float_array(value: Any) -> Any:
     if isinstance(value, str):
         parts = [p for p in value.replace(",", " ").split() if p]
@@ -142,6 +156,7 @@ _COERCE: dict[str, Callable[[Any], Any]] = {
     "int": _to_int,
     "optional_int": _to_optional_int,
     "float_array": _to_float_array,
+    "axes": _to_axes,
 }
 _TYPE_WORDS = {
     "float": "a number",
@@ -150,6 +165,7 @@ _TYPE_WORDS = {
     "int": "an integer",
     "optional_int": "an integer or None",
     "float_array": "a number or a list of numbers",
+    "axes": "an integer",  # (or a tuple: the help says so; the message stays the one for int)
 }
 
 
@@ -201,6 +217,16 @@ class Spec:
     bounds: tuple[float, float] = (-math.inf, math.inf)
     plot_xlim: tuple[float, float] = (-6.0, 6.0)
     notes: str = ""
+    domain: tuple[float, float] = (-math.inf, math.inf)  # outside it the value is NaN
+    # Defaults that labels measure against where they are not the spec's own: those of the Keras 3
+    # function of the family (LeakyReLU's 0.3 and PyTorch's 0.01 are shown next to 0.2).
+    label_defaults: tuple[tuple[str, Any], ...] = ()
+
+    def outside(self, x: Any) -> Any:
+        """Where x is outside the domain (where NaN is the right answer; log1mexp's x < 0)."""
+        lo, hi = self.domain
+        x = np.asarray(x)
+        return (x < lo) | (x > hi)
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -242,12 +268,16 @@ class Spec:
         return f"{self.name} has no parameter {key!r} ({hint}parameters: {listed})"
 
     def changed_params(self, params: Mapping[str, Any]) -> list[str]:
-        """``["alpha=0.5"]``: the given parameters that differ from their defaults, in spec
-        order (what labels, legends and column names show)."""
+        """``["alpha=0.5"]``: the given parameters that differ from the defaults of the Keras 3
+        function of the family (``label_defaults``, else the spec's own), in spec order: what
+        labels, legends and column names show, so ``layers.LeakyReLU(negative_slope=0.3)`` and
+        ``torch.leaky_relu(negative_slope=0.01)`` are told apart from ``leaky_relu``."""
+        reference = dict(self.label_defaults)
         return [
             f"{p.name}={show_value(params[p.name])}"
             for p in self.params
-            if p.name in params and not _is_default(params[p.name], p.default)
+            if p.name in params
+            and not _is_default(params[p.name], reference.get(p.name, p.default))
         ]
 
     def signature(self) -> str:

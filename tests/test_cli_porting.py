@@ -61,13 +61,15 @@ def _no_special_numbers(text: str) -> None:
 
 def test_eval_like_jax_gelu():
     out = rows(ok(["eval", "gelu", "--like", "jax", "--", "1"]))
-    assert list(out[0]) == ["x", "jax.gelu"]
-    assert float(out[0]["jax.gelu"]) == pytest.approx(0.8411920, abs=5e-8)  # frameworks.md
+    assert list(out[0]) == ["x", "jax.gelu(approximate=True)"]  # Keras 3's gelu: False
+    assert float(out[0]["jax.gelu(approximate=True)"]) == pytest.approx(
+        0.8411920, abs=5e-8
+    )  # frameworks.md
 
 
 def test_eval_like_spellings_and_default():
     torch = rows(ok(["eval", "leaky_relu", "--like", "pytorch", "--", "-1"]))
-    assert torch[0]["torch.leaky_relu"] == "-0.01"  # -1 * 0.01
+    assert torch[0]["torch.leaky_relu(negative_slope=0.01)"] == "-0.01"  # -1 * 0.01
     keras = rows(ok(["eval", "leaky_relu", "--", "-1"]))
     assert keras[0]["leaky_relu"] == repr(-1.0 * 0.2)
     assert rows(ok(["eval", "leaky_relu", "--like", "keras", "--", "-1"])) == keras
@@ -102,20 +104,20 @@ def test_eval_like_hard_sigmoid_keras2():
 
 def test_eval_like_several_names():
     out = rows(ok(["eval", "relu", "gelu", "--like", "jax", "--", "1"]))
-    assert list(out[0]) == ["x", "jax.relu", "jax.gelu"]
+    assert list(out[0]) == ["x", "jax.relu", "jax.gelu(approximate=True)"]
 
 
 def test_eval_like_torch_softmax_implicit_dim():
     out = rows(ok(["eval", "softmax", "--like", "torch", "--", "0", "1"]))
     e = math.exp(1.0)
-    assert float(out[1]["torch.softmax"]) == pytest.approx(e / (1 + e), rel=1e-15)
+    assert float(out[1]["torch.softmax(dim=None)"]) == pytest.approx(e / (1 + e), rel=1e-15)
 
 
 def test_eval_help_lists_framework_parameters():
     text = ok(["eval", "torch.softplus", "--help"])
     assert "torch.softplus parameters:" in text
     assert "--beta" in text and "--threshold" in text
-    assert "--like keras|tf_keras|torch|jax" in ok(["eval", "--help"])
+    assert "--like keras[/BACKEND]|tf_keras|torch|jax" in ok(["eval", "--help"])
 
 
 @pytest.mark.parametrize(
@@ -491,3 +493,39 @@ def test_every_name_info_prints_resolves():
             ), (form, name, spec.name)
             walked += 1
     assert walked > 150
+
+
+def test_headers_tell_the_leaky_relus_apart():
+    """Every parameter value that differs from the Keras 3 function of the family is shown."""
+    headers = [
+        ok(["eval", name, "--", "-1"]).splitlines()[0].split(",", 1)[1]
+        for name in ("leakyrelu", "leaky_relu", "nn.LeakyReLU", "tf.keras.layers.LeakyReLU")
+    ]
+    assert headers == [
+        "layers.LeakyReLU(negative_slope=0.3)",
+        "leaky_relu",
+        "torch.nn.LeakyReLU(negative_slope=0.01)",
+        "tf_keras.layers.LeakyReLU(alpha=0.3)",
+    ]
+    # The same meaning in another spelling is no difference: PyTorch's approximate='none'.
+    assert ok(["eval", "torch.gelu", "--", "1"]).splitlines()[0] == "x,torch.gelu"
+
+
+def test_like_a_keras_backend():
+    out = rows(ok(["eval", "leaky_relu", "-d", "--like", "keras/jax", "--", "0"]))
+    assert out == [{"x": "0.0", "keras/jax.leaky_relu": "0.0", "keras/jax.leaky_relu'": "1.0"}]
+    out = rows(ok(["eval", "leaky_relu", "-d", "--like", "keras/torch", "--", "0"]))
+    assert out[0]["keras/torch.leaky_relu'"] == "0.2"
+    text = ok(["info", "relu"])
+    assert "checked against: PyTorch 2.13.0" in text and "checked against: JAX 0.10.2" in text
+    assert "per backend: keras/jax: relu'(threshold) = 0" in text
+    result = run(["eval", "relu", "--like", "keras/mxnet", "--", "1"])
+    assert result.exit_code == 2 and "unknown framework 'keras/mxnet'" in result.stderr
+
+
+def test_like_in_python_takes_a_backend():
+    import actcli
+
+    assert actcli.derivative("hard_tanh", like="keras/tensorflow")([1.0]).tolist() == [1.0]
+    assert actcli.derivative("hard_tanh", like="keras/torch")([1.0]).tolist() == [0.0]
+    assert actcli.spec("relu", like="keras/jax").name == "keras/jax.relu"

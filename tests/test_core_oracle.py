@@ -151,7 +151,9 @@ def test_nan_in_nan_out(spec):
                     warnings.simplefilter("error")
                     got = np.asarray(fn(x, **params))
                 nan = np.isnan(got).tolist()
-                if nan != [True, False, False, True, False]:
+                want = [True, False, False, True, False]
+                want = (np.array(want) | spec.outside(x)).tolist()  # log1mexp: NaN below 0
+                if nan != want:
                     bad.append(
                         f"{spec.name}{params} {which} {np.dtype(dtype).name}: "
                         f"{x.tolist()} -> {got.tolist()}"
@@ -174,6 +176,9 @@ def test_infinities_give_the_exact_limit(spec):
                     warnings.simplefilter("ignore")  # leaks are reported by test_value
                     got = np.asarray(fn(x, **params)).tolist()
                 for xi, g in zip(x.tolist(), got, strict=True):
+                    if spec.outside(xi):
+                        assert math.isnan(g), (spec.name, which, xi, g)
+                        continue
                     want = (ora.value if which == "value" else ora.derivative)(xi, **params)
                     r = float(round_to(want, dtype))
                     exact = (
@@ -264,7 +269,7 @@ def test_oracle_derivative_is_the_derivative(name):
         p = ora.params(params)
         kinks = ora.kinks(**params)
         for x in pts:
-            if any(abs(x - k) < 1e-2 for k in kinks):
+            if any(abs(x - k) < 1e-2 for k in kinks) or REGISTRY.specs[name].outside(x):
                 continue
             num = mpmath.diff(lambda t, p=p: mpmath.mpf(ora.value_fn(t, **p)), mpmath.mpf(x))
             ana = mpmath.mpf(ora.derivative(x, **params))

@@ -99,7 +99,8 @@ def test_shape_dtype_and_nan(spec, x):
     for fn in (actcli.get(spec.name), actcli.derivative(spec.name)):
         y = np.asarray(_strict(fn, x, **params))
         assert y.shape == x.shape and y.dtype == x.dtype, (spec.name, x.dtype, y.dtype, y.shape)
-        assert np.array_equal(np.isnan(y), np.isnan(x)), (spec.name, fn, x, y)
+        nan_in = np.isnan(x) | spec.outside(x)  # NaN where undefined (log1mexp below 0)
+        assert np.array_equal(np.isnan(y), nan_in), (spec.name, fn, x, y)
 
 
 @pytest.mark.parametrize("spec", ELEMENTWISE, ids=_ids(ELEMENTWISE))

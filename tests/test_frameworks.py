@@ -38,7 +38,14 @@ def ulps(got: float, want: mpmath.mpf) -> float:
 def params_for(v: fw.Variant) -> dict:
     if v.spec.name == "threshold":
         return dict(zip([p.name for p in v.params], (0.5, -1.0), strict=True))
+    if v.name == "prelu":  # F.prelu's weight is required
+        return {"weight": 0.25}
     return {}
+
+
+def shaped(v: fw.Variant, x: np.ndarray) -> np.ndarray:
+    """x as the flavour takes it: nn.Softmax2d works on the channels of 3-D input."""
+    return x.reshape(-1, 1, 1) if v.name == "nn.Softmax2d" else x
 
 
 ELEMENTWISE = [v for v in fw.VARIANTS.values() if not v.spec.axiswise]
@@ -294,8 +301,9 @@ def test_nan_inf_dtype(v):
     y = v(x, **params)
     assert y.dtype == np.float32
     assert np.isnan(y[0])
-    assert not np.any(np.isnan(y[1:]))
-    assert not np.any(np.isnan(v.derivative(x, **params)[1:]))
+    defined = ~v.spec.outside(x[1:])  # log1mexp: NaN at -inf, outside its domain
+    assert not np.any(np.isnan(y[1:][defined]))
+    assert not np.any(np.isnan(v.derivative(x, **params)[1:][defined]))
 
 
 @pytest.mark.parametrize("v", fw.VARIANTS.values(), ids=vid)
@@ -305,6 +313,7 @@ def test_as_spec_plugs_into_activation(v):
     x = np.array([[-1.5, 0.25, 2.0, 3.5]])
     if not v.spec.axiswise:
         x = x[0]
+    x = shaped(v, x)
     act = Activation(spec, bound=params)
     np.testing.assert_array_equal(act(x), v(x, **params))
     np.testing.assert_array_equal(Activation(spec, "prime", params)(x), v.derivative(x, **params))
@@ -588,7 +597,7 @@ def test_qualified_name_round_trips(v):
     spec = actcli.spec(v.qualname)
     assert [p.name for p in spec.params] == [p.name for p in v.as_spec().params]
     x = np.array([[-3.0, -0.5, 0.0, 0.5, 3.0, 21.0]])
-    x = x if v.spec.axiswise else x[0]
+    x = shaped(v, x if v.spec.axiswise else x[0])
     params = params_for(v)
     np.testing.assert_array_equal(actcli.get(v.qualname)(x, **params), v(x, **params))
 
@@ -629,3 +638,86 @@ def test_diff_reports_the_first_worst_x():
     # The slopes' ratio is the same for every x < 0: report the first, not a rounding accident.
     r = _row(fw.diff("leaky_relu"), "keras", "torch")
     assert r["x_max_rel"] == -4.0 and r["max_rel"] == pytest.approx(0.19 / 0.2, rel=1e-12)
+
+
+# Parameter rounding (issue 14, item 2; values from PyTorch 2.13.0 and TF 2.21, run here) -------
+
+
+def test_float32_input_meets_a_float32_threshold():
+    x = np.float32([0.3, -0.3, 1.0])
+    # float32(0.3) = 0.30000001192... is above the double 0.3, but equal to the float32 lambd.
+    np.testing.assert_array_equal(fw.variant("hardshrink")(x, lambd=0.3), [0.0, -0.0, 1.0])
+    np.testing.assert_array_equal(fw.variant("hardshrink").derivative(x, lambd=0.3), [0, 0, 1])
+    # softshrink subtracts 0.3f: 1 - 0.30000001192092896, rounded to float32.
+    got = fw.variant("softshrink")(x, lambd=0.3)
+    assert got.dtype == np.float32 and got[2] == np.float32(1.0 - float(np.float32(0.3)))
+    # float64 input keeps the double threshold.
+    assert fw.variant("hardshrink")(np.float64(0.30000000000000004), lambd=0.3) != 0
+    # Keras 3's plain flavour is the registry: exact whatever the dtype.
+    assert fw.variant("hard_shrink", "keras")(np.float32(0.3), threshold=0.3) == np.float32(0.3)
+    assert fw.variant("hard_shrink", "keras/jax")(np.float32(0.3), threshold=0.3) == 0
+
+
+def test_tensorflow_rounds_the_leaky_slope_for_float64_too():
+    relu = fw.variant("relu", "tf_keras")
+    assert relu(np.float64(-2.0), alpha=0.1) == -0.20000000298023224  # issue 14
+    # with a threshold TF computes slope * relu(threshold - x) in float64: no rounding
+    assert relu(np.float64(-2.0), alpha=0.1, threshold=1.0) == pytest.approx(-0.3, rel=1e-15)
+    assert fw.variant("leaky_relu", "keras/tensorflow")(np.float64(-2.0), negative_slope=0.1) == (
+        -0.20000000298023224
+    )
+    assert fw.variant("leaky_relu", "keras/jax")(np.float64(-2.0), negative_slope=0.1) == -0.2
+
+
+@pytest.mark.parametrize(
+    ("like", "x", "want"),
+    [  # Keras 3.15.1 relu(negative_slope=0.1, max_value=6, threshold=1)' per backend, run here
+        ("keras/jax", 1.0, 0.0),
+        ("keras/jax", 6.0, 0.5),
+        ("keras/torch", 6.0, 1.0),
+        ("keras/tensorflow", 6.0, 1.0),
+        ("tf_keras", 1.0, 0.0),
+        ("keras", 1.0, 0.1),  # actcli's own rule
+    ],
+)
+def test_relu_kinks_per_backend(like, x, want):
+    v = fw.variant("relu", like)
+    params = v.from_actcli({"negative_slope": 0.1, "max_value": 6.0, "threshold": 1.0})[0]
+    assert v.derivative(np.float64(x), **params) == want
+
+
+# Names (issue 14, item 4) ------------------------------------------------------------------------
+
+
+def test_softmax2d_is_softmax_over_the_channels():
+    x = np.random.default_rng(5).normal(size=(2, 3, 4, 5))
+    got = actcli.get("torch.nn.Softmax2d")(x)
+    e = np.exp(x - x.max(axis=-3, keepdims=True))  # values of order 1: the plain formula is fine
+    np.testing.assert_allclose(got, e / e.sum(axis=-3, keepdims=True), rtol=1e-14)
+    assert actcli.jacobian("nn.Softmax2d")(x[0]).shape == (4, 5, 3, 3)
+    with pytest.raises(actcli.UsageError, match="needs 3-D"):
+        actcli.get("nn.Softmax2d")(x[0, 0])
+
+
+def test_functional_prelu_takes_a_weight_per_channel_along_dim_1():
+    x = np.array([[[-1.0, 2.0], [-1.0, -4.0]]])  # (N=1, C=2, L=2)
+    got = actcli.get("F.prelu")(x, weight=[0.1, 0.5])
+    np.testing.assert_array_equal(got, [[[-0.1, 2.0], [-0.5, -2.0]]])
+    assert actcli.get("torch.nn.functional.prelu")(np.array([-2.0]), weight=0.25) == [-0.5]
+    with pytest.raises(actcli.UsageError, match="weight is required|parameter weight"):
+        actcli.get("F.prelu")(x)
+    with pytest.raises(actcli.UsageError, match="2 channels"):
+        actcli.get("F.prelu")(x, weight=[0.1, 0.2, 0.3])
+
+
+def test_gumbel_softmax_is_not_supported_and_says_why():
+    for name in ("gumbel_softmax", "F.gumbel_softmax", "torch.nn.functional.gumbel_softmax"):
+        with pytest.raises(actcli.UsageError, match="not supported: it is random"):
+            actcli.get(name)
+
+
+def test_log1mexp_is_jaxs_only():
+    assert fw.variant("log1mexp").framework == "jax"  # the framework it comes from
+    assert actcli.spec("jax.nn.log1mexp").name == "jax.log1mexp"
+    with pytest.raises(actcli.UsageError, match="torch has no log1mexp"):
+        actcli.get("log1mexp", like="torch")

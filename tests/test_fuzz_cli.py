@@ -731,6 +731,7 @@ def param_text(param, draw) -> str:
         "bool": st.sampled_from(["true", "false", "1", "maybe"]),
         "int": st.sampled_from(["-1", "0", "1", "-2", "5", "0.5"]),
         "float_array": st.sampled_from(["0.1", "0.25", "-1", "0.1,0.2", "nan"]),
+        "axes": st.sampled_from(["-1", "0", "1", "0,1", "0.5"]),  # softmax: a tuple of axes too
     }[param.type]
     return draw(plausible)
 

@@ -20,7 +20,14 @@ from actcli.registry import REGISTRY
 mp = mpmath.mp
 
 PARAMS = {"threshold": {"threshold": 1.0, "default_value": -2.0}}
-ELEMENTWISE = [s for s in REGISTRY.specs.values() if not s.axiswise]
+
+
+def _partial(spec) -> bool:
+    """Defined on part of the line only (log1mexp): properties say so instead of computing."""
+    return spec.domain != (-math.inf, math.inf)
+
+
+ELEMENTWISE = [s for s in REGISTRY.specs.values() if not s.axiswise and not _partial(s)]
 # A few framework flavours with properties of their own.
 FLAVOURS = [
     fw.variant("softplus", "torch").as_spec(),
@@ -338,3 +345,38 @@ def test_notes_instead_of_values():
     assert "threshold, default_value" in pr["note"] and pr["range"] is None
     pr = properties(REGISTRY.specs["layers.PReLU"], {"alpha": [0.1, 0.2]})
     assert "per-channel" in pr["note"]
+
+
+def test_partial_domain_says_so():
+    props = properties(REGISTRY.specs["log1mexp"])
+    assert props["note"] == "defined on [0, inf] only: not computed"
+    assert props["monotone"] is None and props["range"] is None
+
+
+# Computed facts in prose are checked (issue 12) -------------------------------------------------
+
+
+def test_gelu_prose_numbers_are_the_computed_ones():
+    """gelu's description and JAX's flavour quote the gap between the exact and the tanh form:
+    the largest (4.73e-4 at x = -2.699) and at x = 1 (1.53e-4), here from mpmath."""
+    import sys
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    import oracle
+
+    def gap(t):
+        return oracle.gelu(t, False) - oracle.gelu(t, True)
+
+    start = max((abs(gap(i / 20)), i / 20) for i in range(-120, 121))[1]
+    with mp.workprec(200):
+        x = mp.findroot(lambda t: mpmath.diff(gap, t), start)
+    assert f"{float(abs(gap(x))):.2e}" == "4.73e-04" and f"{float(x):.3f}" == "-2.699"
+    assert f"{float(abs(gap(1.0))):.2e}" == "1.53e-04"
+    text = REGISTRY.specs["gelu"].description
+    assert "4.73e-4 (at x = -2.699" in text and "1.53e-4 at x = 1" in text
+    jax_text = fw.variant("gelu", "jax").differences
+    assert (
+        "4.73e-4" in jax_text
+        and "x = -2.699" in jax_text
+        and "1.5e-4 below it at x = 1" in jax_text
+    )

@@ -359,3 +359,56 @@ def test_core_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[] []", out.stdout
+
+
+# Keras 3 parity: tuple axes, positional parameters, get identity (issue 14) -------------------
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_tuple_of_axes_is_one_vector(name):
+    import sys
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    import oracle
+
+    x = np.random.default_rng(3).normal(size=(2, 3, 4)) * 3
+    f = actcli.get(name)
+    got = f(x, axis=(1, 2))
+    for i in range(2):
+        want = getattr(oracle, name)(x[i].ravel().tolist())
+        flat = got[i].ravel()
+        for g, w in zip(flat, want, strict=True):
+            assert oracle.ulp_error(g, w, np.float64) <= 8, (i, g, w)
+    np.testing.assert_array_equal(f(x, axis=(2, 1)), got)  # order does not matter
+    np.testing.assert_array_equal(f(x, axis=(-1,)), f(x, axis=-1))
+    np.testing.assert_array_equal(f(x, axis="1,2"), got)  # the CLI's spelling
+    assert actcli.jacobian(name)(x, axis=(1, 2)).shape == (2, 12, 12)
+    with pytest.raises(actcli.UsageError, match="out of range"):
+        f(x, axis=(1, 3))
+    with pytest.raises(actcli.UsageError, match="repeats an axis"):
+        f(x, axis=(1, -2))
+
+
+def test_parameters_by_position_as_keras_takes_them():
+    x = np.array([-1.0, 0.25, 2.0])
+    threshold = actcli.get("threshold")
+    np.testing.assert_array_equal(threshold(x, 0.5, -3.0), [-3.0, -3.0, 2.0])
+    relu = actcli.get("relu")
+    np.testing.assert_array_equal(relu(x, 0.5, 1.0), [-0.5, 0.25, 1.0])  # slope, max_value
+    with pytest.raises(actcli.UsageError, match="takes 3 parameter"):
+        relu(x, 0.1, 1.0, 0.0, 7.0)
+    with pytest.raises(actcli.UsageError, match="negative_slope is given twice"):
+        relu(x, 0.1, negative_slope=0.2)
+    v = np.array([1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(
+        actcli.jvp("softmax")(x, v, -1), actcli.jvp("softmax")(x, v, axis=-1)
+    )
+
+
+def test_get_returns_the_same_object_each_time():
+    assert actcli.get("relu") is actcli.get("relu")
+    assert actcli.get("RELU") is actcli.get("relu")
+    assert actcli.get("swish") is actcli.get("silu")
+    assert actcli.get(None) is actcli.get("linear")
+    assert actcli.get("gelu", like="jax") is actcli.get("gelu", like="jax")
+    assert actcli.get("hardswish") is actcli.get("hardswish")

@@ -188,15 +188,17 @@ def complete_path(
 
 
 def like_option(f: Callable) -> Callable:
-    """``--like keras|tf_keras|torch|jax``: a framework's flavour of the activations."""
+    """``--like keras[/BACKEND]|tf_keras|torch|jax``: a framework's flavour of the activations."""
     return click.option(
         "--like",
-        metavar="keras|tf_keras|torch|jax",
+        metavar="keras[/BACKEND]|tf_keras|torch|jax",
         default=None,
         shell_complete=complete_like,
         help="Evaluate as this framework defines the function: its parameter names, defaults, "
         "formula and derivative at kinks. Default: keras (Keras 3), or the framework a name "
-        "comes from (hardswish: torch). See 'actcli diff NAME'.",
+        "comes from (hardswish: torch). keras/jax, keras/torch, keras/tensorflow, keras/numpy: "
+        "Keras 3 with that backend's derivative at the kinks and parameter rounding. "
+        "See 'actcli diff NAME'.",
     )(f)
 
 

@@ -26,6 +26,7 @@ from actcli.cli.common import (
     param_help,
     split_spec,
 )
+from actcli.errors import UsageError
 from actcli.registry import REGISTRY, Activation, Spec
 
 # Sample points: small integers, where every activation shows its shape.
@@ -173,8 +174,10 @@ def _framework_lines(form: str) -> list[tuple[int, str, str]]:
         for label, key in (
             ("differences", "differences"),
             ("derivative at kinks", "derivative_at_kinks"),
+            ("per backend", "backends"),
             ("known problems", "bugs"),
             ("source", "source"),
+            ("checked against", "checked"),
         ):
             if row[key]:
                 lines.append((2, label, row[key]))
@@ -220,7 +223,10 @@ def info_cmd(name: str, fmt: str, like: str | None) -> None:
 
     resolved, act, note = _bind(name, like)
     spec = resolved.spec
-    samples = _samples(act) if act is not None else None
+    try:
+        samples = _samples(act) if act is not None else None
+    except UsageError:  # a flavour that refuses one vector (nn.Softmax2d needs 3-D input)
+        samples = None
     props = properties(spec, act.params if act is not None else None)
     limits = _limits(spec, act)
     if fmt == "json":

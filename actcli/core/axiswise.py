@@ -14,6 +14,42 @@ from ._array import rowwise
 from ._stable import mul_exp, sigmoid, two_prod, two_sum
 
 _AXIS = Param("axis", -1, "int", help="the axis along which the vectors lie")
+_AXES = Param(
+    "axis", -1, "axes", help="the axis along which the vectors lie, or a tuple of axes (e.g. 1,2)"
+)
+
+
+def _tuple_axes(run, outputs):
+    """run(x, axis=...) that also takes a tuple of axes, as Keras 3's softmax and log_softmax do:
+    those axes are moved last and flattened into one, so each vector is every entry they span;
+    a Jacobian is then (..., n, n) over the flattened entries (n their count, C order)."""
+
+    def call(x, *args, axis=-1, **params):
+        if not isinstance(axis, tuple):
+            return run(x, *args, axis=axis, **params)
+        arr = np.asarray(x)
+        if not all(-arr.ndim <= a < arr.ndim for a in axis):
+            raise UsageError(f"axis {axis} is out of range for input of shape {arr.shape}")
+        axes = tuple(sorted({a % arr.ndim for a in axis}))
+        if len(axes) != len(axis):
+            raise UsageError(f"axis {axis} repeats an axis")
+        last = tuple(range(arr.ndim - len(axes), arr.ndim))
+        moved = np.moveaxis(arr, axes, last)
+        keep = moved.shape[: arr.ndim - len(axes)]
+        flat = moved.reshape(*keep, -1)
+        extra = [
+            np.moveaxis(np.broadcast_to(np.asarray(a), arr.shape), axes, last).reshape(*keep, -1)
+            for a in args
+        ]
+        out = np.asarray(run(flat, *extra, axis=-1, **params))
+        if outputs == "matrix":
+            return out
+        return np.moveaxis(out.reshape(moved.shape), last, axes)
+
+    call.__name__ = getattr(run, "__name__", "axiswise")
+    call.__doc__ = run.__doc__
+    call.__dict__.update({k: v for k, v in run.__dict__.items() if k != "takes_out"})
+    return call
 
 
 def _shifted(x):
@@ -298,16 +334,28 @@ def sparsemax_jvp_kernel(x, v):
     return s * (v - np.sum(s * v, axis=1, keepdims=True) / size)
 
 
-def _axis_spec(name, kernels, outputs="same", narrow=None, **facts):
+def _axis_spec(name, kernels, outputs="same", narrow=None, axes=False, **facts):
+    """``axes``: the axis may be a tuple (Keras 3 takes one for softmax and log_softmax)."""
     fn, prime, jac, jvp = kernels
     half = "half" if outputs == "half" else ""
+    made = (
+        rowwise(fn, outputs=outputs, narrow=narrow),
+        rowwise(prime, outputs=outputs),
+        rowwise(jac, outputs=f"{half}_matrix" if half else "matrix"),
+        rowwise(jvp, outputs=outputs),
+    )
+    if axes:
+        made = tuple(
+            _tuple_axes(f, kind)
+            for f, kind in zip(made, ("same", "same", "matrix", "same"), strict=True)
+        )
     return Spec(
         name=name,
-        fn=rowwise(fn, outputs=outputs, narrow=narrow),
-        prime=rowwise(prime, outputs=outputs),
-        jacobian=rowwise(jac, outputs=f"{half}_matrix" if half else "matrix"),
-        jvp=rowwise(jvp, outputs=outputs),
-        params=(_AXIS,),
+        fn=made[0],
+        prime=made[1],
+        jacobian=made[2],
+        jvp=made[3],
+        params=(_AXES if axes else _AXIS,),
         axiswise=True,
         **facts,
     )
@@ -325,6 +373,7 @@ SPECS = (
         "softmax",
         _SOFTMAX_KERNELS,
         narrow=softmax_narrow,
+        axes=True,
         formula="exp(x_i) / sum_j exp(x_j)",
         prime_formula="diagonal of the Jacobian: s_i * (1 - s_i); J = diag(s) - s s^T",
         description=(
@@ -343,6 +392,7 @@ SPECS = (
             log_softmax_jvp_kernel,
         ),
         narrow=log_softmax_narrow,
+        axes=True,
         formula="x_i - log(sum_j exp(x_j))",
         prime_formula="diagonal of the Jacobian: 1 - softmax_i; J = I - 1 softmax^T",
         description="The logarithm of softmax, computed without forming softmax (exact for tiny probabilities).",

@@ -154,6 +154,7 @@ SPECS = (
             "is 0.2). Keras 2 / tf.keras called the slope 'alpha'; both names are accepted."
         ),
         origin="keras.layers.LeakyReLU (layer; tf.keras LeakyReLU(alpha=0.3))",
+        label_defaults=(("negative_slope", _LEAKY.param("negative_slope").default),),
         kink_rule=_LEAKY.kink_rule,
         kinks=_LEAKY.kinks,
         monotone=True,

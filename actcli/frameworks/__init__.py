@@ -16,9 +16,11 @@ frameworks' definitions, not their rounding errors or their NaNs (those are list
 from __future__ import annotations
 
 from ._index import (
+    FLAVOURS,
     FRAMEWORK_ALIASES,
     FRAMEWORKS,
     TITLES,
+    UNSUPPORTED,
     VARIANTS,
     facts,
     flavours,
@@ -34,7 +36,9 @@ from .compare import diff, diff_rows, evaluate
 
 __all__ = [
     "FRAMEWORKS",
+    "FLAVOURS",
     "FRAMEWORK_ALIASES",
+    "UNSUPPORTED",
     "TITLES",
     "VARIANTS",
     "Framework",

@@ -37,7 +37,7 @@ _FRAMEWORK_SPELLINGS.update(
 _norm = norm
 
 # Forms that are not registry names: (form, framework) -> registry spec name.
-_FORM_NAMES = {"rrelu": "torch", "softmin": "torch"}
+_FORM_NAMES = {form: m.FRAMEWORK.name for m in _MODULES for form in getattr(m, "FORMS", ())}
 
 
 def _form_of(v: Variant) -> str:
@@ -96,7 +96,7 @@ def _build_aliases() -> tuple[dict[str, tuple[str, str, dict]], dict[str, tuple[
     entries = list(_ALIAS_FORMS)
     # Qualified names, e.g. torch.softshrink, jax.gelu, tf_keras.LeakyReLU.
     for (form, fw), v in VARIANTS.items():
-        if not v.is_keras:
+        if fw != "keras":
             entries.append((v.qualname, form, fw))
     aliases: dict[str, tuple[str, str, dict]] = {}
     index: dict[str, tuple[str, str, str]] = {}
@@ -113,7 +113,8 @@ def _build_aliases() -> tuple[dict[str, tuple[str, str, dict]], dict[str, tuple[
             continue  # one variant under two forms (tf_keras LeakyReLU is also its leaky_relu)
         v = VARIANTS[(form, fw)]
         index[key] = (alias, form, fw)
-        aliases[alias] = (v.spec.name, fw, dict(v.rename))
+        if fw in FRAMEWORKS:  # keras/jax.relu resolves, but is not offered (completion, docs)
+            aliases[alias] = (v.spec.name, fw, dict(v.rename))
     return aliases, index
 
 
@@ -133,7 +134,7 @@ def framework(name: str) -> str:
         return _FRAMEWORK_SPELLINGS[key]
     close = difflib.get_close_matches(key, list(_FRAMEWORK_SPELLINGS), n=1, cutoff=0.6)
     hint = f"did you mean '{_FRAMEWORK_SPELLINGS[close[0]]}'? " if close else ""
-    raise UsageError(f"unknown framework {name!r} ({hint}choose from {', '.join(FRAMEWORKS)})")
+    raise UsageError(f"unknown framework {name!r} ({hint}choose from {', '.join(FLAVOURS)})")
 
 
 # Import paths people paste from their code: prefix -> (framework, what the rest is spelled with).
@@ -190,6 +191,27 @@ def _from_path(name: str) -> tuple[str, str] | None:
     return None
 
 
+# Functions a framework has that actcli does not evaluate: norm(name) -> (framework, why).
+UNSUPPORTED = {
+    norm(name): (m.FRAMEWORK.name, why)
+    for m in _MODULES
+    for name, why in getattr(m, "UNSUPPORTED", {}).items()
+}
+
+
+def _unsupported(name: str) -> str | None:
+    key = norm(name)
+    for prefix in _PATH_ORDER:
+        if key.startswith(prefix):
+            key = key[len(prefix) :]
+            break
+    hit = UNSUPPORTED.get(key)
+    if hit is None:
+        return None
+    fw, why = hit
+    return f"{name} ({TITLES[fw]}) is not supported: {why}"
+
+
 def resolve_name(name: str) -> tuple[str, str | None]:
     """(form, framework the name implies or None) for a registry name, alias, framework name or
     import path (``torch.nn.functional.gelu``, ``keras.layers.LeakyReLU``, ``jax.nn.gelu``)."""
@@ -203,6 +225,9 @@ def resolve_name(name: str) -> tuple[str, str | None]:
     except UsageError:
         found = _from_path(name)
         if found is None:
+            why = _unsupported(name)
+            if why is not None:
+                raise UsageError(why) from None
             raise
         return found
 
@@ -210,7 +235,11 @@ def resolve_name(name: str) -> tuple[str, str | None]:
 def is_framework_name(name: str) -> bool:
     """True for names only this module knows (hardswish, nn.Softplus, torch.gelu,
     torch.nn.functional.gelu, keras.activations.gelu, ...)."""
-    return isinstance(name, str) and (_norm(name) in _ALIAS_INDEX or _from_path(name) is not None)
+    return isinstance(name, str) and (
+        _norm(name) in _ALIAS_INDEX
+        or _from_path(name) is not None
+        or _unsupported(name) is not None  # so its message, not "unknown activation", is shown
+    )
 
 
 def variant(name: str, like: str | None = None) -> Variant:
@@ -234,7 +263,8 @@ def variant(name: str, like: str | None = None) -> Variant:
     -0.01
     """
     form, implied = resolve_name(name)
-    fw = framework(like) if like is not None else (implied or "keras")
+    home = [f for f in FRAMEWORKS if (form, f) in VARIANTS][:1] or ["keras"]  # log1mexp: jax
+    fw = framework(like) if like is not None else (implied or home[0])
     v = VARIANTS.get((form, fw))
     if v is None:
         # "torch has no sparse_plus"; a framework's own spelling is named with its entry.
@@ -265,12 +295,17 @@ def flavours(name: str) -> list[Variant]:
 # Facts for `actcli info` ------------------------------------------------------------------------
 
 
+_PACKAGE = {"keras": "Keras", "tf_keras": "tf_keras"}  # the package the version is of
+
+
 def facts(name: str) -> list[dict[str, Any]]:
     """One row per framework for the "in other frameworks" section of ``actcli info``.
 
     Each row: framework, title, available, name (the framework's spelling), signature (with
-    defaults), differences (from Keras 3; "" when none), derivative_at_kinks, bugs (known problems
-    of that framework's implementation), source (file in the framework's repository).
+    defaults), differences (from Keras 3; "" when none), derivative_at_kinks, backends (Keras 3:
+    the kink rules of the backends that differ from actcli's), bugs (known problems of that
+    framework's implementation), source (file in the framework's repository), checked (the
+    release scripts/conformance.py compared it with).
     """
     form, _ = resolve_name(name)
     rows = []
@@ -286,14 +321,27 @@ def facts(name: str) -> list[dict[str, Any]]:
                     "signature": "—",
                     "differences": _missing_message(form, fw, form),
                     "derivative_at_kinks": "",
+                    "backends": "",
                     "bugs": "",
                     "source": "",
+                    "checked": "",
                 }
             )
             continue
         kink = v.kink_rule or v.spec.kink_rule
-        if fw == "keras" and kink:
-            kink += " (Keras has no derivative API: gradients come from the backend)"
+        backends = ""
+        if fw == "keras":
+            if kink:
+                kink += " (Keras has no derivative API: gradients come from the backend)"
+            backends = "; ".join(
+                f"{b}: {VARIANTS[(form, b)].kink_rule}"
+                for b in FLAVOURS
+                if b.startswith("keras/")
+                and (form, b) in VARIANTS
+                and VARIANTS[(form, b)].kink_rule not in (v.kink_rule, "")
+                and "no autograd" not in VARIANTS[(form, b)].kink_rule
+            )
+        versions = {"keras": f"{v.version} on the numpy, jax, torch and tensorflow backends"}
         rows.append(
             {
                 "framework": fw,
@@ -303,8 +351,11 @@ def facts(name: str) -> list[dict[str, Any]]:
                 "signature": v.signature,
                 "differences": v.differences or ("" if fw == "keras" else "same as Keras 3"),
                 "derivative_at_kinks": kink or "smooth",
+                "backends": backends,
                 "bugs": v.bugs,
                 "source": v.source,
+                "checked": f"{_PACKAGE.get(fw, v.title)} {versions.get(fw, v.version)} "
+                "(scripts/conformance.py)",
             }
         )
     return rows

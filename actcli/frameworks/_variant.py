@@ -123,12 +123,14 @@ class Variant:
 
     @property
     def qualname(self) -> str:
-        """``torch.softshrink``; for Keras 3 (any backend) the registry name itself."""
-        return self.spec.name if self.is_keras else f"{self.framework}.{self.name}"
+        """``torch.softshrink``, ``keras/jax.leaky_relu``; for Keras 3 the registry name."""
+        if self.framework == "keras":
+            return self.spec.name
+        return f"{self.framework}.{self.spec.name if self.is_keras else self.name}"
 
     @functools.cached_property
     def _spec(self) -> Spec:
-        if self.is_keras and self.fn is self.spec.fn and self.prime is self.spec.prime:
+        if self.framework == "keras":
             return self.spec
         return dataclasses.replace(
             self.spec,
@@ -146,7 +148,25 @@ class Variant:
             monotone=self.spec.monotone if self.monotone is None else self.monotone,
             bounds=self.spec.bounds if self.bounds is None else self.bounds,
             notes=self.differences,
+            label_defaults=self._label_defaults(),
         )
+
+    def _label_defaults(self) -> tuple[tuple[str, Any], ...]:
+        """The Keras 3 family's defaults under this flavour's parameter names (softshrink's
+        lambd against soft_shrink's threshold); framework-only parameters keep their own."""
+        keras = {p.name: p.default for p in self.spec.params}
+        keras.update(dict(self.spec.label_defaults))
+        out = []
+        for p in self.params:
+            actcli_name = self.rename.get(p.name, p.name)
+            if actcli_name not in keras or p.required:
+                continue
+            try:  # the same meaning in another spelling ('none' for False) is not a difference
+                same = p.coerce(self.qualname, p.default) == keras[actcli_name]
+            except UsageError:
+                same = False
+            out.append((p.name, p.default if same else keras[actcli_name]))
+        return tuple(out)
 
     def as_spec(self) -> Spec:
         """A registry-compatible Spec: ``registry.Activation(v.as_spec())`` behaves like ``get``."""

@@ -77,8 +77,8 @@ def variants() -> list[Variant]:
     out = []
     for spec in REGISTRY.specs.values():
         legacy = spec.origin != "keras.activations (Keras 3)"
-        if spec.origin.startswith("tf_keras"):
-            continue  # Keras 2 forms (hard_sigmoid_keras2, ThresholdedReLU): tf_keras has them
+        if not spec.origin.startswith("keras"):
+            continue  # tf.keras forms (hard_sigmoid_keras2, ThresholdedReLU), JAX's log1mexp
         if legacy:  # layer forms: keras.layers.LeakyReLU(negative_slope=0.3)
             args = ", ".join(f"{p.name}={p.default!r}" for p in spec.params)
             signature = f"{spec.origin.split(' (')[0]}({args})"
@@ -111,6 +111,7 @@ HINTS = {
     "hard_sigmoid_keras2": "Keras 3's hard_sigmoid is x / 6 + 0.5: see hard_sigmoid",
     "layers.ThresholdedReLU": "removed in Keras 3: relu(x, threshold=theta)",
     "softmin": "use softmax(-x)",
+    "log1mexp": "use keras.ops.log(-keras.ops.expm1(-x))",
     "rrelu": "in eval mode it is leaky_relu with slope (lower + upper) / 2",
 }
 
@@ -148,6 +149,16 @@ for _b in (_JAX, _TORCH, _TF):
     _BACKEND_RULES[("layers.PReLU", _b)] = (at_points((0.0,), 0.0), "PReLU'(0) = 0")
 
 
+# On TensorFlow, leaky_relu (and relu with a slope only) is tf.nn.leaky_relu, whose slope is a
+# float32 attribute also for float64 input: form -> when that path is taken (None: always).
+_TF_LEAKY: dict[str, Callable[..., bool] | None] = {
+    "leaky_relu": None,
+    "layers.LeakyReLU": None,
+    "relu": leaky_path,
+    "layers.ReLU": leaky_path,
+}
+
+
 def backend_variants(base: list[Variant]) -> list[Variant]:
     """``keras/numpy``, ``keras/jax``, ``keras/torch``, ``keras/tensorflow``: Keras 3's flavour
     with the backend's derivative at the kinks and its parameter rounding (float32 input meets
@@ -156,26 +167,18 @@ def backend_variants(base: list[Variant]) -> list[Variant]:
     out = []
     for backend in BACKENDS:
         for v in base:
-            names = float_params(v.params)
-            fn, prime, kink_rule = v.fn, v.prime, v.kink_rule
+            fn, prime, kink_rule, note = v.fn, v.prime, v.kink_rule, ""
             rule = _BACKEND_RULES.get((v.spec.name, backend))
             if rule is not None:
                 prime, kink_rule = patched(prime, rule[0]), rule[1]
-            note = ""
-            if backend == _TF and v.spec.name in (
-                "relu",
-                "layers.ReLU",
-                "leaky_relu",
-                "layers.LeakyReLU",
-            ):
-                when = (
-                    leaky_path
-                    if "relu" in v.spec.name.lower() and "leaky" not in v.spec.name.lower()
-                    else None
-                )
+            if backend == "numpy" and kink_rule:
+                kink_rule += " (the numpy backend has no autograd: actcli's rule)"
+            if backend == _TF and v.spec.name in _TF_LEAKY:
+                when = _TF_LEAKY[v.spec.name]
                 fn = rounding(fn, ("negative_slope",), always=True, when=when)
                 prime = rounding(prime, ("negative_slope",), always=True, when=when)
                 note = "negative_slope rounded to float32, also for float64 input"
+            names = float_params(v.params)
             out.append(
                 dataclasses.replace(
                     v,
@@ -184,13 +187,7 @@ def backend_variants(base: list[Variant]) -> list[Variant]:
                     rounding_note=note,
                     fn=rounding(fn, names),
                     prime=rounding(prime, names),
-                    kink_rule=kink_rule
-                    if backend != "numpy"
-                    else (
-                        v.kink_rule + " (the numpy backend has no autograd: actcli's rule)"
-                        if v.kink_rule
-                        else ""
-                    ),
+                    kink_rule=kink_rule,
                 )
             )
     return out

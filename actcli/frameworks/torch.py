@@ -31,6 +31,17 @@ SPELLINGS = ("torch", "pytorch")
 _make = functools.partial(make, FRAMEWORK)
 _RELU_DEFAULTS = {"negative_slope": 0.0, "max_value": None, "threshold": 0.0}
 
+# PyTorch's own forms that are no registry name (``actcli eval rrelu``, ``nn.Softmax2d``).
+FORMS = ("rrelu", "softmin", "nn.Softmax2d", "prelu")
+
+# PyTorch functions actcli does not evaluate, and why.
+UNSUPPORTED = {
+    "gumbel_softmax": (
+        "it is random: each call adds fresh Gumbel noise to the logits before softmax((x + g) / "
+        "tau), so it has no value to compute or compare; softmax(x / tau) is its noise-free part"
+    ),
+}
+
 
 # Kernels ----------------------------------------------------------------------
 
@@ -112,6 +123,40 @@ def torch_hardtanh(x, min_val=-1.0, max_val=1.0):
 def torch_hardtanh_prime(x, min_val=-1.0, max_val=1.0):
     _check_hardtanh(min_val, max_val)
     return _clip_prime_kernel(x, min_val=min_val, max_val=max_val)
+
+
+def _channels_last(impl):
+    """impl (per-channel parameters along the last axis) called as PyTorch's prelu, whose
+    channels are dim 1 of input (dim 0 of a 1-D input)."""
+
+    def call(x, weight):
+        arr = np.asarray(x)
+        axis = 1 if arr.ndim >= 2 else 0
+        if np.ndim(weight) and np.size(weight) not in (1, arr.shape[axis] if arr.ndim else 1):
+            raise UsageError(
+                f"torch.prelu: weight has {np.size(weight)} entries, the input "
+                f"{arr.shape[axis] if arr.ndim else 1} channels (dim {axis}): give 1 or one each"
+            )
+        if arr.ndim < 2:
+            return impl(arr, alpha=weight)
+        out = impl(np.moveaxis(arr, 1, -1), alpha=weight)
+        return np.moveaxis(np.asarray(out), -1, 1)
+
+    return call
+
+
+def _softmax2d(impl):
+    """nn.Softmax2d: softmax over the channels (dim -3) of a 3-D or 4-D input."""
+
+    def call(x, *args):
+        if np.ndim(x) not in (3, 4):
+            raise UsageError(
+                f"torch.nn.Softmax2d needs 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+                f"got {np.ndim(x)}-D"
+            )
+        return impl(x, *args, axis=-3)
+
+    return call
 
 
 def _rrelu_slope(lower, upper, training):
@@ -409,6 +454,39 @@ def variants() -> list[Variant]:
             signature="torch.nn.PReLU(num_parameters=1, init=0.25)",
             differences="The slope starts at 0.25 (Keras: zeros, so an untrained PReLU is relu).",
         ),
+        _make(
+            "layers.PReLU",
+            "prelu",
+            params=(
+                Param(
+                    "weight",
+                    help="the slope for x < 0: one, or one per channel (dim 1 of input)",
+                    type="float_array",
+                ),
+            ),
+            fn=_channels_last(REGISTRY.specs["layers.PReLU"].fn),
+            prime=_channels_last(REGISTRY.specs["layers.PReLU"].prime),
+            kinks=lambda p: (0.0,),
+            formula="x for x >= 0, weight * x for x < 0 (weight per channel, dim 1)",
+            kink_rule="prelu'(0) = weight",
+            differences=(
+                "The functional form: weight is required, one per channel along dim 1 "
+                "(Keras's PReLU: along the last axis)."
+            ),
+        ),
+        _make(
+            "softmax",
+            "nn.Softmax2d",
+            params=(),
+            fn=_softmax2d(softmax.fn),
+            prime=_softmax2d(softmax.prime),
+            jacobian=_softmax2d(softmax.jacobian),
+            jvp=_softmax2d(softmax.jvp),
+            signature="torch.nn.Softmax2d()",
+            formula="softmax over the channels (dim -3) at each spatial location",
+            formula_note="softmax along dim -3",
+            differences="Softmax over dim -3 of a 3-D or 4-D input (nn.Softmax(dim=-3)).",
+        ),
         _make("layers.ELU", "nn.ELU", signature="torch.nn.ELU(alpha=1.0)"),
         _make(
             "layers.Softmax",
@@ -427,6 +505,7 @@ def variants() -> list[Variant]:
 
 # Why PyTorch lacks a function, and what to use instead: form -> hint.
 HINTS = {
+    "log1mexp": "use torch.log(-torch.expm1(-x))",
     "layers.ThresholdedReLU": "use threshold(input, theta, 0)",
     "hard_sigmoid_keras2": "torch's hardsigmoid is Keras 3's hard_sigmoid",
 }
@@ -454,6 +533,7 @@ ALIASES = (
     ("nn.Hardshrink", "hard_shrink"),
     ("nn.RReLU", "rrelu"),
     ("nn.Softmin", "softmin"),
+    ("nn.Softmax2d", "nn.Softmax2d"),
     ("nn.Softmax", "layers.Softmax"),
     ("nn.LogSoftmax", "log_softmax"),
     ("nn.GELU", "gelu"),
@@ -472,3 +552,6 @@ ALIASES = (
     ("nn.Softsign", "softsign"),
     ("nn.Identity", "linear"),
 )
+
+# torch.nn.modules.activation classes that are no activation function: left out.
+NOT_ACTIVATIONS = ("nn.MultiheadAttention",)
