@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import math
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -385,20 +386,28 @@ def rowwise(
             raise UsageError(f"axis {axis} is out of range for input of shape {arr.shape}") from exc
         extra = [np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1) for a in args]
         n = moved.shape[-1]
-        rows = moved.reshape(-1, n)
-        extra = [np.broadcast_to(a, moved.shape).reshape(-1, n) for a in extra]
+        vectors = math.prod(moved.shape[:-1])  # not reshape(-1, n): ambiguous when n = 0
+        rows = moved.reshape(vectors, n)
+        extra = [np.broadcast_to(a, moved.shape).reshape(vectors, n) for a in extra]
         m = n // 2 if outputs.startswith("half") else n
         is_matrix = outputs.endswith("matrix")
         tail = (m, n) if is_matrix else (m,)
         out = np.empty((rows.shape[0], *tail), dtype)
         # Rows are independent, so blocks (and threads) never change a row's bits.
         block = max(1, CHUNK // max(n * (m if is_matrix else 1), 1))
-        count = -(-rows.shape[0] // block)
+        count = -(-rows.shape[0] // block) if n else 0  # an empty axis: an empty result
+        # A kernel marked ``sliced`` converts its rows to float64 slice by slice and writes into
+        # its block of out: a long row is never copied whole (axiswise.py).
+        sliced = getattr(chosen, "sliced", False)
 
         def work(indices: Iterator[int]) -> None:
             with np.errstate(all="ignore"):  # as in elementwise: discarded lanes may overflow
                 for i in indices:
                     start, stop = i * block, (i + 1) * block
+                    if sliced:
+                        args = (a[start:stop] for a in extra)
+                        chosen(rows[start:stop], *args, out=out[start:stop], **params)
+                        continue
                     # C order whatever the axis: a reduction along rows of another layout may
                     # sum in another order, so a row's bits would depend on its neighbours.
                     chunk = np.ascontiguousarray(rows[start:stop], dtype=np.float64)
