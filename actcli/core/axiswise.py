@@ -180,10 +180,6 @@ class _Rows:
             y[self.bad] = np.log(s) if log else s
         return y
 
-    def again(self, first):
-        """The slices of a first pass for a second one: kept when there is one, else anew."""
-        return first if self.one else None
-
 
 # softmax, log_softmax ---------------------------------------------------------------------------
 
