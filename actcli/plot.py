@@ -939,7 +939,10 @@ def flavours_figure(
         gaps = [np.where(y == ref, 0.0, y - ref) for _, y in series[1:]]
     # An axis past DRAWABLE is drawn in units of a power of ten (diff --range -1e308:1e308:1e307).
     x = np.asarray(x, dtype=float)
-    sx = axis_scale(_finite_range([x]))
+    span = _finite_range([x])
+    if not span:  # diff --plot -- nan: no x to draw at
+        raise UsageError("nothing to draw: every x is NaN or infinite (give finite values)")
+    sx = axis_scale(span)
     sy_f = axis_scale(_finite_range([y for _, y in series]))
     sy_d = axis_scale(_finite_range(gaps))
     with _Look(None):
@@ -968,7 +971,7 @@ def flavours_figure(
                 )
         for ax in (ax_f, ax_d):
             _zero_lines(ax)
-            ax.set_xlim(float(drawn_x[0]), float(drawn_x[-1]))
+            ax.set_xlim(span[0] / sx, span[1] / sx)
             ax.legend(loc="best", fontsize="small")
         ax_f.set_ylabel(_scaled("f\u2032(x)" if derivative else "f(x)", sy_f))
         ax_d.set_ylabel(_scaled("difference", sy_d))

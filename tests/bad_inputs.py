@@ -669,6 +669,33 @@ CASES: tuple[Case, ...] = (
     ),
 )
 
+# --- diff at awkward x (the axis helper's section, issue 13): one value, an odd count for glu,
+# NaN or infinities only. tests/test_diff_edges.py sweeps these over diff's options.
+DIFF_X = "diff at awkward x"
+CASES += (
+    Case(
+        DIFF_X,
+        "glu at one value",
+        ("diff", "glu", "--", "nan"),
+        2,
+        ERROR + "glu splits its axis in two halves, so its length must be even, got 1",
+    ),
+    Case(
+        DIFF_X,
+        "glu at an odd number of x",
+        ("diff", "glu", "-d", "--linspace", "-3", "3", "5"),
+        2,
+        ERROR + "glu splits its axis in two halves, so its length must be even, got 5",
+    ),
+    Case(
+        DIFF_X,
+        "a plot of NaN and inf x",
+        ("diff", "softmax", "--plot", "-o", "d.png", "--", "nan", "inf"),
+        2,
+        ERROR + "nothing to draw: every x is NaN or infinite (give finite values)",
+    ),
+)
+
 
 @dataclass(frozen=True)
 class Fault:

@@ -76,9 +76,14 @@ def evaluate(
             skipped.append((fw, _missing_message(form, fw, form)))
     if not vs:
         raise UsageError(f"no framework can evaluate {name} with {params}")
-    x = _default_xs(vs, bound) if xs is None else np.asarray(xs, dtype=np.float64).reshape(-1)
-    if vs[0].spec.name == "glu" and x.size % 2:
-        x = x[:-1]  # glu splits its axis in halves
+    if xs is None:
+        x = _default_xs(vs, bound)
+        if vs[0].spec.name == "glu" and x.size % 2:
+            x = x[:-1]  # glu splits its axis in halves (given x of odd length: the core says so)
+    else:
+        x = np.asarray(xs, dtype=np.float64).reshape(-1)
+        if not x.size:  # else every pair would be "same" over nothing compared
+            raise UsageError(f"no x to compare {name} at: give values, --range or --linspace")
     values = {}
     for v in vs:
         impl = v.prime if derivative else v.fn
