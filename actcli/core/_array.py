@@ -23,6 +23,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from actcli.errors import UsageError
 
+from . import _compiled
+
 FloatArray = NDArray[np.floating]
 
 # 128K elements (1 MB of float64): a kernel's temporaries stay in L2/L3 cache and are recycled by
@@ -318,6 +320,10 @@ def elementwise(
         out = np.empty(flat.shape, dtype) if dest is None else dest.reshape(-1)
         size = flat.size
         step = CHUNK
+        # Large arrays: the compiled loop, if there is one (see _compiled: it imports numba).
+        fast = None
+        if size >= _compiled.MIN_SIZE and not arrays:
+            fast = _compiled.lookup(kernel, flat, out, params)
 
         def work(indices: Iterator[int]) -> None:
             buf = None  # this thread's float64 copy of a float16/32 chunk
@@ -328,6 +334,9 @@ def elementwise(
                 for i in indices:
                     first = i * BLOCK
                     last = min(first + BLOCK, size)
+                    if fast is not None:  # NaN in, NaN out: the compiled kernels see to it
+                        fast(flat[first:last], out[first:last])
+                        continue
                     if native is not None:
                         kw = _sliced(params, arrays, first, last)
                         if native(flat[first:last], out[first:last], **kw):
