@@ -228,6 +228,23 @@ def fix_nan(x: np.ndarray, out: np.ndarray) -> None:
         out[nan] = x[nan].astype(np.float64)
 
 
+# Below this |x|, x^2 is under half an ULP of x / 2 in float64 (with room to spare).
+_TINY_HALF = 2.0**-60
+
+
+def above_half(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """For f(x) = x / 2 + c x^2 + ... with c > 0 (silu, gelu, hard_silu), computed in float64
+    for float32 output: y (= x / 2 exactly) moved one float64 ULP up where 0 < |x| < 2^-60.
+    There the truth is a hair above x / 2, which float64 cannot hold, and for a subnormal
+    float32 x with an odd last bit x / 2 is a float32 midpoint: rounding y itself (ties to
+    even) went down on 2^23 inputs of each sign (scripts/exhaustive_f32.py). One float64 ULP
+    never moves y across a float32 rounding boundary, it only breaks that tie the right way."""
+    tiny = np.flatnonzero((np.abs(x) < _TINY_HALF) & (x != 0.0))
+    if tiny.size:
+        y[tiny] = np.nextafter(y[tiny], np.inf)
+    return y
+
+
 def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """Checks a caller's ``out=`` array against the result it is to hold (as a ufunc would:
     the same shape, and here the same dtype too, since dtype in is dtype out)."""

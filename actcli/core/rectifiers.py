@@ -17,6 +17,7 @@ from ._array import (
     PARALLEL_MIN,
     _result,
     above,
+    above_half,
     as_float,
     check_out,
     elementwise,
@@ -233,7 +234,12 @@ def hard_sigmoid_prime(x):
     return _indicator((x > -3) & (x < 3), 1.0 / 6.0)
 
 
-@elementwise
+def _hard_silu_narrow(x):
+    """float32 (and float16) in: x / 2 + x^2 / 6 rounded the right way at subnormal x."""
+    return above_half(x, hard_silu.kernel(x))
+
+
+@elementwise(narrow=_hard_silu_narrow)
 def hard_silu(x):
     """x (x + 3) / 6 between -3 and 3, without a branch: xc = max(x, -3) times the factor
     max(-3 - xc, -6) / -6, which is exactly 1 at and above 3 and -0.0 at and below -3 (so the

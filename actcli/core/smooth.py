@@ -11,7 +11,7 @@ import numpy as np
 
 from actcli.registry import Param, Spec
 
-from ._array import elementwise, fix_nan
+from ._array import above_half, elementwise, fix_nan
 from ._stable import (
     _INV_SQRT_2PI,
     _SQRT1_2,
@@ -144,7 +144,13 @@ def tanh_prime(x):
     return mul_exp(4.0 / ((1.0 + e) * (1.0 + e)), -2.0 * ax)
 
 
-@elementwise
+def _silu_narrow(x):
+    """float32 (and float16) in: the float64 kernel, with x / 2 + x^2 / 4 rounded the right
+    way at subnormal x (_array.above_half)."""
+    return above_half(x, silu.kernel(x))
+
+
+@elementwise(narrow=_silu_narrow)
 def silu(x):
     """x * sigmoid(x): x / (1 + exp(-x)) above 0, x * e / (1 + e) below (e = exp(x))."""
     xc = np.clip(x, -800.0, 800.0)  # beyond, the result is x or -0; keeps inf * 0 out
@@ -241,7 +247,13 @@ def _gelu_tanh_prime(x):
     return select(vh >= 0, pos, neg)
 
 
-@elementwise
+def _gelu_narrow(x, approximate=False):
+    """float32 (and float16) in: the float64 kernel, with x / 2 + x^2 / sqrt(2 pi) rounded
+    the right way at subnormal x (_array.above_half)."""
+    return above_half(x, gelu.kernel(x, approximate))
+
+
+@elementwise(narrow=_gelu_narrow)
 def gelu(x, approximate=False):
     return _gelu_tanh(x) if approximate else _gelu_exact(x)
 

@@ -509,6 +509,13 @@ def selu_prime(x):
     return y if x == x else x
 
 
+@prim
+def _above_half(x, y, narrow):
+    """_array.above_half for one lane, where narrow (the output is float32) is not 0."""
+    nudge = narrow != 0.0 and abs(x) < 2.0**-60 and x != 0.0
+    return from_bits(bits(y) + (1 if y > 0.0 else -1)) if nudge else y
+
+
 # loops ------------------------------------------------------------------------------------------
 # One per kernel: numba caches a function by its own name, so they are written out.
 
@@ -564,7 +571,8 @@ def tanh_prime_loop(x, out, a):
 @loop
 def silu_loop(x, out, a):
     for i in range(x.shape[0]):
-        out[i] = silu(float(x[i]))
+        xi = float(x[i])
+        out[i] = _above_half(xi, silu(xi), a)
 
 
 @loop
@@ -576,7 +584,8 @@ def silu_prime_loop(x, out, a):
 @loop
 def gelu_loop(x, out, a):
     for i in range(x.shape[0]):
-        out[i] = gelu(float(x[i]))
+        xi = float(x[i])
+        out[i] = _above_half(xi, gelu(xi), a)
 
 
 @loop
@@ -588,7 +597,8 @@ def gelu_prime_loop(x, out, a):
 @loop
 def gelu_tanh_loop(x, out, a):
     for i in range(x.shape[0]):
-        out[i] = gelu_tanh(float(x[i]))
+        xi = float(x[i])
+        out[i] = _above_half(xi, gelu_tanh(xi), a)
 
 
 @loop
