@@ -51,7 +51,7 @@ def _sigmoid(x):
 
 def _gelu(x):
     out = np.empty_like(x)
-    _compiled.load().gelu_loop(x, out, 0.0)
+    _compiled.load().gelu_loop(x, out, 0.0, False)
     return out
 
 

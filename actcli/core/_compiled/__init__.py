@@ -81,9 +81,7 @@ def status() -> str:
 
 
 # kernel (module.qualname of the NumPy kernel) -> params -> (loop name, scalar parameter), or
-# None where the parameters are outside what the compiled kernel covers. Entries with a
-# ``narrow`` argument get 1.0 there for float32 output (where their NumPy kernel has a narrow
-# form: _array.above_half), else 0.0.
+# None where the parameters are outside what the compiled kernel covers.
 _TABLE: dict[str, Callable[..., tuple[str, float] | None]] = {
     "actcli.core.smooth.sigmoid": lambda: ("sigmoid_loop", 0.0),
     "actcli.core.smooth.sigmoid_prime": lambda: ("sigmoid_prime_loop", 0.0),
@@ -94,11 +92,11 @@ _TABLE: dict[str, Callable[..., tuple[str, float] | None]] = {
     "actcli.core.smooth.exponential": lambda: ("exp_loop", 0.0),
     "actcli.core.smooth.tanh": lambda: ("tanh_loop", 0.0),
     "actcli.core.smooth.tanh_prime": lambda: ("tanh_prime_loop", 0.0),
-    "actcli.core.smooth.silu": lambda narrow: ("silu_loop", narrow),
+    "actcli.core.smooth.silu": lambda: ("silu_loop", 0.0),
     "actcli.core.smooth.silu_prime": lambda: ("silu_prime_loop", 0.0),
-    "actcli.core.smooth.gelu": lambda narrow, approximate=False: (
+    "actcli.core.smooth.gelu": lambda approximate=False: (
         ("gelu_tanh_loop" if approximate else "gelu_loop"),
-        narrow,
+        0.0,
     ),
     "actcli.core.smooth.gelu_prime": lambda approximate=False: (
         ("gelu_tanh_prime_loop" if approximate else "gelu_prime_loop"),
@@ -129,8 +127,6 @@ def lookup(
     entry = _TABLE.get(f"{kernel.__module__}.{kernel.__qualname__}")
     if entry is None:
         return None
-    if "narrow" in entry.__code__.co_varnames[: entry.__code__.co_argcount]:
-        params = {**params, "narrow": 1.0 if x.dtype.itemsize == 4 else 0.0}
     try:
         chosen = entry(**params)
     except TypeError:  # a parameter the table does not know: the NumPy kernel decides
@@ -140,13 +136,14 @@ def lookup(
         return None
     name, a = chosen
     compiled = getattr(module, name)
+    narrow = x.dtype.itemsize == 4
     try:
-        compiled(x[:0], out[:0], a)  # compiles or loads for these types, before any thread
+        compiled(x[:0], out[:0], a, narrow)  # compiles or loads for these types, first
     except Exception as exc:  # numba could not compile it here: NumPy from now on
         _state["error"] = exc
         return None
 
     def fast(xb: np.ndarray, ob: np.ndarray) -> None:
-        compiled(xb, ob, a)
+        compiled(xb, ob, a, narrow)
 
     return fast

@@ -3,8 +3,9 @@
 Each scalar kernel follows the NumPy kernel of the same name in actcli/core (the same formulas
 and guards, written per lane with selects instead of masks), computed in float64 whatever the
 input dtype and rounded once on the store, so float32 results are those of the float64 value.
-The loops take (x, out, a): a 1-D input block, an output block of the same length and dtype,
-and the activation's one scalar parameter (alpha, b; ignored where there is none). They run
+The loops take (x, out, a, narrow): a 1-D input block, an output block of the same length and
+dtype, the activation's one scalar parameter (alpha; ignored where there is none), and whether
+the output is float32 (NaN quieting and _above_half depend on it). They run
 without the GIL (nogil), so actcli's own threads share a large array as for the NumPy kernels,
 and are compiled once per input dtype, then cached on disk (cache=True; see __init__.py).
 
@@ -511,9 +512,20 @@ def selu_prime(x):
 
 @prim
 def _above_half(x, y, narrow):
-    """_array.above_half for one lane, where narrow (the output is float32) is not 0."""
-    nudge = narrow != 0.0 and abs(x) < 2.0**-60 and x != 0.0
+    """_array.above_half for one lane, where narrow (the output is float32) is true."""
+    nudge = narrow and abs(x) < 2.0**-60 and x != 0.0
     return from_bits(bits(y) + (1 if y > 0.0 else -1)) if nudge else y
+
+
+_QUIET = 1 << 51
+
+
+@prim
+def _store(y, narrow):
+    """y as the loop stores it: a NaN made quiet for float32 output, as NumPy's float64 to
+    float32 cast does (LLVM folds the round trip float32 -> float64 -> float32 of a NaN
+    passed through, which would keep a signalling NaN signalling)."""
+    return from_bits(bits(y) | _QUIET) if narrow and y != y else y
 
 
 # loops ------------------------------------------------------------------------------------------
@@ -521,123 +533,123 @@ def _above_half(x, y, narrow):
 
 
 @loop
-def sigmoid_loop(x, out, a):
+def sigmoid_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = sigmoid(float(x[i]))
+        out[i] = _store(sigmoid(float(x[i])), narrow)
 
 
 @loop
-def sigmoid_prime_loop(x, out, a):
+def sigmoid_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = sigmoid_prime(float(x[i]))
+        out[i] = _store(sigmoid_prime(float(x[i])), narrow)
 
 
 @loop
-def softplus_loop(x, out, a):
+def softplus_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = softplus(float(x[i]))
+        out[i] = _store(softplus(float(x[i])), narrow)
 
 
 @loop
-def log_sigmoid_loop(x, out, a):
+def log_sigmoid_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = log_sigmoid(float(x[i]))
+        out[i] = _store(log_sigmoid(float(x[i])), narrow)
 
 
 @loop
-def log_sigmoid_prime_loop(x, out, a):
+def log_sigmoid_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = log_sigmoid_prime(float(x[i]))
+        out[i] = _store(log_sigmoid_prime(float(x[i])), narrow)
 
 
 @loop
-def exp_loop(x, out, a):
+def exp_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = exp(float(x[i]))
+        out[i] = _store(exp(float(x[i])), narrow)
 
 
 @loop
-def tanh_loop(x, out, a):
+def tanh_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = tanh(float(x[i]))
+        out[i] = _store(tanh(float(x[i])), narrow)
 
 
 @loop
-def tanh_prime_loop(x, out, a):
+def tanh_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = tanh_prime(float(x[i]))
+        out[i] = _store(tanh_prime(float(x[i])), narrow)
 
 
 @loop
-def silu_loop(x, out, a):
+def silu_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
         xi = float(x[i])
-        out[i] = _above_half(xi, silu(xi), a)
+        out[i] = _store(_above_half(xi, silu(xi), narrow), narrow)
 
 
 @loop
-def silu_prime_loop(x, out, a):
+def silu_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = silu_prime(float(x[i]))
+        out[i] = _store(silu_prime(float(x[i])), narrow)
 
 
 @loop
-def gelu_loop(x, out, a):
-    for i in range(x.shape[0]):
-        xi = float(x[i])
-        out[i] = _above_half(xi, gelu(xi), a)
-
-
-@loop
-def gelu_prime_loop(x, out, a):
-    for i in range(x.shape[0]):
-        out[i] = gelu_prime(float(x[i]))
-
-
-@loop
-def gelu_tanh_loop(x, out, a):
+def gelu_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
         xi = float(x[i])
-        out[i] = _above_half(xi, gelu_tanh(xi), a)
+        out[i] = _store(_above_half(xi, gelu(xi), narrow), narrow)
 
 
 @loop
-def gelu_tanh_prime_loop(x, out, a):
+def gelu_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = gelu_tanh_prime(float(x[i]))
+        out[i] = _store(gelu_prime(float(x[i])), narrow)
 
 
 @loop
-def mish_loop(x, out, a):
+def gelu_tanh_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = mish(float(x[i]))
+        xi = float(x[i])
+        out[i] = _store(_above_half(xi, gelu_tanh(xi), narrow), narrow)
 
 
 @loop
-def mish_prime_loop(x, out, a):
+def gelu_tanh_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = mish_prime(float(x[i]))
+        out[i] = _store(gelu_tanh_prime(float(x[i])), narrow)
 
 
 @loop
-def elu_loop(x, out, a):
+def mish_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = elu(float(x[i]), a)
+        out[i] = _store(mish(float(x[i])), narrow)
 
 
 @loop
-def elu_prime_loop(x, out, a):
+def mish_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = elu_prime(float(x[i]), a)
+        out[i] = _store(mish_prime(float(x[i])), narrow)
 
 
 @loop
-def selu_loop(x, out, a):
+def elu_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = selu(float(x[i]))
+        out[i] = _store(elu(float(x[i]), a), narrow)
 
 
 @loop
-def selu_prime_loop(x, out, a):
+def elu_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = selu_prime(float(x[i]))
+        out[i] = _store(elu_prime(float(x[i]), a), narrow)
+
+
+@loop
+def selu_loop(x, out, a, narrow):
+    for i in range(x.shape[0]):
+        out[i] = _store(selu(float(x[i])), narrow)
+
+
+@loop
+def selu_prime_loop(x, out, a, narrow):
+    for i in range(x.shape[0]):
+        out[i] = _store(selu_prime(float(x[i])), narrow)

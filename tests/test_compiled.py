@@ -1,0 +1,175 @@
+"""The compiled kernels (actcli.core._compiled): same bits as the NumPy path in float32, within
+the accuracy bar in float64, used only where they should be.
+
+Compiling a kernel costs about half a second per input dtype (then it is cached on disk), so the
+default profile compiles a few representative kernels; every kernel is checked under
+``-m slow`` (or ACTCLI_PROFILE=thorough).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import oracle
+import pytest
+
+import actcli
+from actcli.core import _array, _compiled, rectifiers, smooth
+
+numba = pytest.importorskip("numba")
+
+# (name, params): every compiled kernel, value and derivative.
+COVERED = [
+    ("sigmoid", {}),
+    ("softplus", {}),
+    ("log_sigmoid", {}),
+    ("exponential", {}),
+    ("tanh", {}),
+    ("silu", {}),
+    ("gelu", {}),
+    ("gelu", {"approximate": True}),
+    ("mish", {}),
+    ("elu", {}),
+    ("elu", {"alpha": 3.7}),
+    ("selu", {}),
+]
+# The default profile: an exp-based kernel, the erfcx one, a parameter, a float32 narrow flag.
+QUICK = [("sigmoid", {}), ("gelu", {}), ("elu", {"alpha": 3.7})]
+SLOW = [c for c in COVERED if c not in QUICK]
+
+
+def _ids(cases):
+    return [f"{n}{'-' + '-'.join(f'{k}={v}' for k, v in p.items()) if p else ''}" for n, p in cases]
+
+
+@pytest.fixture
+def compiled(monkeypatch):
+    """Compiled kernels for arrays of any size (the threshold is for start-up, not accuracy)."""
+    monkeypatch.delenv("ACTCLI_PURE_NUMPY", raising=False)
+    monkeypatch.setattr(_compiled, "MIN_SIZE", 1)
+    assert _compiled.usable()
+
+
+def _both(fn, xs, params, monkeypatch):
+    """(compiled result, NumPy result) for the same call."""
+    monkeypatch.setattr(_compiled, "MIN_SIZE", 1)
+    fast = np.asarray(fn(xs, **params))
+    monkeypatch.setattr(_compiled, "MIN_SIZE", 1 << 62)
+    slow = np.asarray(fn(xs, **params))
+    monkeypatch.setattr(_compiled, "MIN_SIZE", 1)
+    return fast, slow
+
+
+def _check(name, params, monkeypatch):
+    for which in ("value", "derivative"):
+        fn = actcli.get(name) if which == "value" else actcli.derivative(name)
+        for dtype in (np.float64, np.float32):
+            xs = oracle.grid(dtype, oracle.ELEMENTWISE[name].kinks(**params), size="ci")
+            fast, slow = _both(fn, xs, params, monkeypatch)
+            assert fast.dtype == dtype and fast.shape == xs.shape
+            rows, worst = oracle.compare(name, which, xs, fast, params, dtype)
+            assert not rows, f"{name} {which} {np.dtype(dtype).name}: {rows[:5]} (worst {worst})"
+            if dtype == np.float32:  # both correctly rounded: the same bits, NaN payloads too
+                differ = fast.view(np.uint32) != slow.view(np.uint32)
+                assert not differ.any(), (xs[differ][:5], fast[differ][:5], slow[differ][:5])
+
+
+@pytest.mark.parametrize(("name", "params"), QUICK, ids=_ids(QUICK))
+def test_compiled_matches_oracle_and_numpy(name, params, compiled, monkeypatch):
+    _check(name, params, monkeypatch)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "params"), SLOW, ids=_ids(SLOW))
+def test_compiled_matches_oracle_and_numpy_all(name, params, compiled, monkeypatch):
+    _check(name, params, monkeypatch)
+
+
+def test_every_table_entry_names_a_kernel():
+    """A renamed NumPy kernel would silently lose its compiled path: the table must follow."""
+    kernels = {
+        f"{f.kernel.__module__}.{f.kernel.__qualname__}"
+        for module in (smooth, rectifiers)
+        for f in vars(module).values()
+        if callable(f) and getattr(f, "kernel", None) is not None
+    }
+    assert set(_compiled._TABLE) <= kernels
+    assert {f"{n}" for n, _ in COVERED} >= {
+        k.rsplit(".", 1)[1].removesuffix("_prime") for k in _compiled._TABLE
+    } - {"softplus_prime"}
+
+
+def test_special_values_same_bits_float32(compiled, monkeypatch):
+    """+-0, +-inf, NaN with payloads, subnormals, huge values: identical float32 bits in both
+    paths (signalling NaNs come back quiet in both, through float64)."""
+    bits = np.array(
+        [0, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00001, 0xFFC12345, 0x7F800001, 1, 0x80000001,
+         0x00800000, 0x7F7FFFFF, 0xFF7FFFFF, 0x3F800000, 0xC2C80000, 0x42C80000],
+        dtype=np.uint32,
+    )  # fmt: skip
+    xs = bits.view(np.float32)
+    for name, params in QUICK:
+        for fn in (actcli.get(name), actcli.derivative(name)):
+            fast, slow = _both(fn, xs, params, monkeypatch)
+            assert np.array_equal(fast.view(np.uint32), slow.view(np.uint32)), (name, fast, slow)
+
+
+def test_nan_payload_float64(compiled):
+    x = np.array([1.0, np.nan, -2.0]).repeat(3)
+    x.view(np.uint64)[4] = 0x7FF0000000000123  # a signalling NaN: kept as it is
+    y = actcli.get("sigmoid")(x)
+    assert y.view(np.uint64)[4] == 0x7FF0000000000123
+    assert np.isnan(y[3]) and not np.isnan(y[0])
+
+
+def test_bits_do_not_depend_on_threads_or_blocks(compiled, monkeypatch):
+    x = np.random.default_rng(5).standard_normal(50_000) * 10
+    monkeypatch.setattr(_array, "BLOCK", 4096)
+    f = actcli.get("gelu")
+    with _array.threads(1):
+        one = f(x)
+    with _array.threads(2):
+        two = f(x)
+    out = np.empty_like(x)
+    f(x, out=out)
+    assert np.array_equal(one.view(np.uint64), two.view(np.uint64))
+    assert np.array_equal(one.view(np.uint64), out.view(np.uint64))
+
+
+def test_read_only_and_strided_input(compiled):
+    x = np.linspace(-30, 30, 2001)
+    x.flags.writeable = False
+    f = actcli.get("sigmoid")
+    assert np.array_equal(f(x), f(x.copy()))
+    strided = np.linspace(-30, 30, 4002)[::2]
+    assert np.array_equal(f(strided), f(strided.copy()))
+
+
+def test_pure_numpy_and_small_arrays_never_load(monkeypatch):
+    monkeypatch.setenv("ACTCLI_PURE_NUMPY", "1")
+    x = np.zeros(8)
+    assert _compiled.lookup(smooth.sigmoid.kernel, x, x.copy(), {}) is None
+    assert "ACTCLI_PURE_NUMPY" in _compiled.status()
+    monkeypatch.delenv("ACTCLI_PURE_NUMPY")
+    # float16, array parameters and kernels without a compiled form take the NumPy path.
+    h = np.zeros(8, np.float16)
+    assert _compiled.lookup(smooth.sigmoid.kernel, h, h.copy(), {}) is None
+    assert _compiled.lookup(smooth.softsign.kernel, x, x.copy(), {}) is None
+
+
+def test_small_arrays_do_not_import_numba():
+    """Start-up: evaluating below MIN_SIZE (and the CLI) never imports numba."""
+    code = (
+        "import sys, numpy as np, actcli\n"
+        "actcli.get('gelu')(np.linspace(-5, 5, 100_000))\n"
+        "from actcli.cli import main\n"
+        "print('numba' in sys.modules)\n"
+    )
+    env = {**os.environ}
+    env.pop("ACTCLI_PURE_NUMPY", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
