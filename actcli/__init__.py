@@ -12,8 +12,8 @@ Framework names (``hardswish``, ``nn.Softplus``, ``torch.softplus``) imply their
 
     >>> actcli.get("leaky_relu", like="torch")([-1.0]).tolist()
     [-0.01]
-    >>> actcli.derivative("hardswish")([3.0]).tolist()  # PyTorch's one-sided backward at 3
-    [1.5]
+    >>> actcli.derivative("hardtanh")([1.0]).tolist()  # PyTorch: 0 at its bounds (JAX: 1)
+    [0.0]
 """
 
 from __future__ import annotations

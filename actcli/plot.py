@@ -27,13 +27,15 @@ and the dashed curve is the slope of that curve, d/dx, from the spec's Jacobian-
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
 import sys
 import textwrap
+import warnings
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +47,7 @@ import actcli
 from .errors import DataError, UsageError
 from .io import atomic_output
 from .registry import Spec
+from .termplot import printable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -57,6 +60,17 @@ FORMATS = ("png", "svg", "pdf", "eps")
 DEFAULT_SIZE = (6.4, 4.0)
 DEFAULT_DPI = 200
 GALLERY_DPI = 110
+# Below ~5 dpi FreeType refuses the text sizes ("invalid ppem value"); 10 leaves a margin for
+# the gallery's 7 pt ticks. A figure needs a few pixels each way to be an image at all.
+MIN_DPI = 10.0
+MIN_PIXELS = 10
+MAX_PIXELS = 30000
+# matplotlib's transforms and tick locators overflow for axis values near the float64 limit
+# (spans above ~4e307 fail with LinAlgError or "arange: cannot compute length"): an axis whose
+# values pass this is drawn in units of a power of ten, named in its label ("x (×1e308)").
+DRAWABLE = 1e300
+# A default range extends past the outermost kink by this fraction of its width.
+KINK_MARGIN = 0.15
 PRIME = "\u2032"  # the prime sign, f′
 
 # Required parameters have no default, but a gallery panel needs some value. Shown in the title.
@@ -70,7 +84,10 @@ _BASE_RC: dict[str, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
-    "grid.alpha": 0.35,
+    # Opaque, the colour grey at alpha 0.35 gave on white: EPS has no transparency (matplotlib
+    # said so on every .eps plot).
+    "grid.color": "#e3e3e3",
+    "grid.alpha": 1.0,
     "grid.linewidth": 0.6,
     "lines.linewidth": 1.8,
     "legend.frameon": False,
@@ -181,6 +198,43 @@ def _check_points(points: int) -> int:
     return int(points)
 
 
+def grid(lo: float, hi: float, points: int) -> np.ndarray:
+    """``points`` evenly spaced values from ``lo`` to ``hi`` (both exact), also when ``hi - lo``
+    overflows (``--xlim -1.7e308 1.7e308``: NumPy's linspace gave NaN and inf there)."""
+    if math.isfinite(hi - lo):
+        x = np.linspace(lo, hi, points)
+    else:
+        x = 2.0 * np.linspace(lo / 2, hi / 2, points)
+    x[0], x[-1] = lo, hi
+    return x
+
+
+def _finite(v: float) -> float:
+    return v if math.isfinite(v) else math.copysign(sys.float_info.max, v)
+
+
+def _kinks_of(spec: Spec, bound: Mapping[str, Any]) -> tuple[float, ...]:
+    cut = slice_of(spec)
+    return tuple(float(k) for k in (cut.kinks if cut else spec.kinks(bound)))
+
+
+def default_xlim(spec: Spec, params: Mapping[str, Any] | None = None) -> tuple[float, float]:
+    """The spec's plot range, widened so that every kink of these parameters (a threshold, a
+    cap) sits inside with a margin: relu with max_value=6 is drawn to 7.5, not to 4."""
+    lo, hi = spec.plot_xlim
+    kinks = [k for k in _kinks_of(spec, _plot_params(spec, params)) if math.isfinite(k)]
+    if not kinks:
+        return lo, hi
+    k_lo, k_hi = min(kinks), max(kinks)
+    # Halves first: the width of a range reaching past +-9e307 overflows.
+    margin = 2 * KINK_MARGIN * (max(hi, k_hi) / 2 - min(lo, k_lo) / 2)
+    if k_lo - margin < lo:
+        lo = _finite(k_lo - margin)
+    if k_hi + margin > hi:
+        hi = _finite(k_hi + margin)
+    return lo, hi
+
+
 def changed_params(spec: Spec, params: Mapping[str, Any]) -> list[str]:
     """``["alpha=0.5"]``: the parameters that differ from their defaults, in spec order."""
     return spec.changed_params(params)
@@ -246,6 +300,8 @@ def _jumps(
 ) -> tuple[tuple[int, float], ...]:
     """(position for ``np.insert``, kink) of each break around a kink where the values jump."""
     where = []
+    # Python floats: no overflow warning when a jump is wider than the largest float.
+    left, at, right = left.tolist(), at.tolist(), right.tolist()
     for k, vl, vk, vr in zip(kinks, left, at, right, strict=True):
         i = int(np.searchsorted(x, k))
         # One ulp away a continuous curve moves by ~1e-16 * slope; a jump by far more.
@@ -270,7 +326,8 @@ def curve(
     Args:
         activation: a name or alias (any case) or a Spec.
         params: parameter values (CLI text accepted, as in ``Spec.bind``); defaults fill the rest.
-        xlim: (low, high); defaults to the spec's ``plot_xlim``.
+        xlim: (low, high); defaults to ``default_xlim`` (the spec's ``plot_xlim``, widened to
+            show every kink of these parameters).
         points: grid points; the kinks inside the range are added (so ``x`` may be longer).
         label_text: legend text; defaults to ``label(spec, params)``.
 
@@ -282,12 +339,10 @@ def curve(
     """
     spec = activation if isinstance(activation, Spec) else actcli.spec(activation)
     bound = _plot_params(spec, params)
-    lo, hi = check_range("xlim", xlim) or spec.plot_xlim
+    lo, hi = check_range("xlim", xlim) or default_xlim(spec, bound)
     points = _check_points(points)
-    cut = slice_of(spec)
-    every = cut.kinks if cut else spec.kinks(bound)
-    kinks = tuple(sorted({float(k) for k in every if lo <= k <= hi}))
-    x = np.unique(np.concatenate([np.linspace(lo, hi, points), np.array(kinks, dtype=float)]))
+    kinks = tuple(sorted({k for k in _kinks_of(spec, bound) if lo <= k <= hi}))
+    x = np.unique(np.concatenate([grid(lo, hi, points), np.array(kinks, dtype=float)]))
     y, dy = _evaluate(spec, bound, x)
     breaks: dict[str, tuple[tuple[int, float], ...]] = {}
     if kinks:
@@ -307,7 +362,7 @@ def curves(
     xlim: Sequence[float] | None = None,
     points: int = DEFAULT_POINTS,
 ) -> list[Curve]:
-    """Samples several activations on one common range (the union of their default ranges).
+    """Samples several activations on one common range (the union of their ``default_xlim``).
 
     Labels that would be equal (the same activation given twice with the same parameters) get
     ``#2``, ``#3`` so the legend still tells them apart.
@@ -317,7 +372,8 @@ def curves(
     specs = [s if isinstance(s, Spec) else actcli.spec(s) for s, _ in items]
     xlim = check_range("xlim", xlim)
     if xlim is None:
-        xlim = (min(s.plot_xlim[0] for s in specs), max(s.plot_xlim[1] for s in specs))
+        ranges = [default_xlim(s, p) for s, (_, p) in zip(specs, items, strict=True)]
+        xlim = (min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
     out = [curve(s, p, xlim=xlim, points=points) for s, (_, p) in zip(specs, items, strict=True)]
     seen: dict[str, int] = {}
     result = []
@@ -336,6 +392,34 @@ def example_params(spec: Spec) -> dict[str, Any]:
 
 
 # --- files -------------------------------------------------------------------------------------
+
+
+# Longer default names are cut and given a hash: well inside NAME_MAX (255 bytes) with the
+# temporary file's affixes.
+_NAME_LIMIT = 120
+
+
+def file_stem(name: str, changed: Sequence[str] = ()) -> str:
+    """``elu-alpha=0.5``: an activation and its non-default parameters, for a file name."""
+    return "-".join([name, *changed])
+
+
+def default_file_name(stems: Sequence[str], suffix: str = ".png") -> str:
+    """A safe file name from ``file_stem`` parts: ``elu-alpha=0.5_gelu.png``.
+
+    Letters, digits and ``. _ = + , -`` are kept, anything else becomes ``_``; the name never
+    starts with ``.`` or ``-`` (a hidden file, an option), and a long one is cut and ends in a
+    hash of the whole, so two different plots still get two different files.
+    """
+    stem = "_".join(dict.fromkeys(stems)) or "plot"
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._=+,-") else "_" for ch in stem)
+    safe = safe.lstrip(".-") or "plot"
+    if len(safe) > _NAME_LIMIT:
+        import hashlib  # lazy: only for long names
+
+        digest = hashlib.sha1(stem.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        safe = safe[: _NAME_LIMIT - 11] + "-" + digest
+    return safe + suffix
 
 
 def output_format(path: str | os.PathLike[str]) -> str:
@@ -401,33 +485,55 @@ def has_display() -> bool:
 
 
 class _Look:
-    """The rc settings and the user's style, active while a figure is built."""
+    """The rc settings and the user's style, active while a figure is built or written.
+
+    matplotlib's notices are kept from the user meanwhile: its UserWarnings (a layout that does
+    not fit a tiny figure, a glyph missing from the font) and its log messages (EPS has no
+    transparency, a bad line in ./matplotlibrc). They concern how matplotlib drew, not what.
+    """
 
     def __init__(self, style: str | None):
         self.style = style
+        self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> None:
-        import matplotlib  # lazy: start-up time
+        with self._stack as stack:
+            stack.enter_context(_quiet_matplotlib())
+            import matplotlib  # lazy: start-up time
 
-        self._rc = matplotlib.rc_context(_BASE_RC)
-        self._rc.__enter__()
-        if self.style:
-            # Only here: importing matplotlib.style reads all ~30 bundled style files (~7 ms).
-            import matplotlib.style
+            stack.enter_context(matplotlib.rc_context(_BASE_RC))
+            if self.style:
+                # Only here: importing matplotlib.style reads all ~30 bundled style files (~7 ms).
+                import matplotlib.style
 
-            try:
-                self._style = matplotlib.style.context(self.style)
-                self._style.__enter__()
-            except (OSError, ValueError) as exc:
-                self._rc.__exit__(None, None, None)
-                names = ", ".join(sorted(matplotlib.style.available))
-                message = f"unknown matplotlib style {self.style!r} (styles: {names})"
-                raise UsageError(message) from exc
+                try:
+                    stack.enter_context(matplotlib.style.context(self.style))
+                except (OSError, ValueError) as exc:
+                    names = ", ".join(sorted(matplotlib.style.available))
+                    message = f"unknown matplotlib style {self.style!r} (styles: {names})"
+                    raise UsageError(message) from exc
+            # Labels are plain text (primes, minus signs): never LaTeX, whatever a style or a
+            # ./matplotlibrc says (text.usetex without LaTeX installed failed every plot).
+            matplotlib.rcParams["text.usetex"] = False
+            self._stack = stack.pop_all()
 
     def __exit__(self, *exc: object) -> None:
-        if self.style:
-            self._style.__exit__(*exc)
-        self._rc.__exit__(*exc)
+        self._stack.__exit__(*exc)
+
+
+@contextlib.contextmanager
+def _quiet_matplotlib() -> Iterator[None]:
+    import logging  # lazy: matplotlib imports it anyway
+
+    logger = logging.getLogger("matplotlib")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def _palette() -> list[str]:
@@ -439,14 +545,31 @@ def _palette() -> list[str]:
     return list(colors) if colors else ["#1f77b4", "#ff7f0e"]
 
 
-def _new_figure(size: Sequence[float], dpi: float, interactive: bool, style: str | None) -> Figure:
+def check_figure_size(size: Sequence[float], dpi: float) -> tuple[float, float]:
+    """Checks a figure size (inches) and resolution: an image of MIN_PIXELS to MAX_PIXELS each
+    way, at MIN_DPI or more. Returns (width, height)."""
     w, h = (float(v) for v in size)
     if not (w > 0 and h > 0 and math.isfinite(w) and math.isfinite(h)):
         raise UsageError(f"size must be two positive numbers (inches), got {w:g} {h:g}")
-    if not (dpi > 0 and math.isfinite(dpi)):
-        raise UsageError(f"dpi must be a positive number, got {dpi:g}")
-    if w * dpi > 30000 or h * dpi > 30000:
-        raise UsageError(f"a {w:g} x {h:g} in figure at {dpi:g} dpi is too large (30000 px max)")
+    if not (math.isfinite(dpi) and dpi >= MIN_DPI):
+        raise UsageError(
+            f"dpi must be at least {MIN_DPI:g} (text cannot be drawn smaller), got {dpi:g}"
+        )
+    px_w, px_h = w * dpi, h * dpi
+    if px_w > MAX_PIXELS or px_h > MAX_PIXELS:
+        raise UsageError(
+            f"a {w:g} x {h:g} in figure at {dpi:g} dpi is too large ({MAX_PIXELS} px max)"
+        )
+    if px_w < MIN_PIXELS or px_h < MIN_PIXELS:
+        raise UsageError(
+            f"a {w:g} x {h:g} in figure at {dpi:g} dpi is {px_w:.3g} x {px_h:.3g} px: "
+            f"too small ({MIN_PIXELS} px min each way)"
+        )
+    return w, h
+
+
+def _new_figure(size: Sequence[float], dpi: float, interactive: bool, style: str | None) -> Figure:
+    w, h = check_figure_size(size, dpi)
     if interactive:
         import matplotlib.pyplot as plt  # lazy: start-up time; only --show needs a GUI backend
 
@@ -461,12 +584,58 @@ def _new_figure(size: Sequence[float], dpi: float, interactive: bool, style: str
 
 def _tex_safe(text: str) -> str:
     # matplotlib reads $...$ as mathtext; formulas and labels are plain text.
-    return text.replace("$", r"\$")
+    return printable(text, newlines=True).replace("$", r"\$")
 
 
 def _zero_lines(ax: Axes) -> None:
-    ax.axhline(0.0, color="0.55", linewidth=0.8, zorder=1)
-    ax.axvline(0.0, color="0.55", linewidth=0.8, zorder=1)
+    # Over the grid (zorder 1.5), under every curve: a derivative that is 0 over a stretch
+    # (relu) is drawn over the axis, not hidden by it.
+    ax.axhline(0.0, color="0.55", linewidth=0.8, zorder=1.75)
+    ax.axvline(0.0, color="0.55", linewidth=0.8, zorder=1.75)
+
+
+def axis_scale(values: Iterable[float], view: Sequence[float] | None = None) -> float:
+    """1.0, or the power of ten an axis is drawn in when its values pass DRAWABLE.
+
+    ``view`` (a user's limits) decides when given; otherwise the largest finite value does.
+    """
+    big = 0.0
+    for v in view if view is not None else values:
+        v = float(v)
+        if math.isfinite(v):
+            big = max(big, abs(v))
+    if big <= DRAWABLE:
+        return 1.0
+    return 10.0 ** math.floor(math.log10(big))
+
+
+def _finite_range(arrays: Iterable[np.ndarray]) -> list[float]:
+    """[min, max] of the finite values in the arrays (empty when there are none)."""
+    lows, highs = [], []
+    for a in arrays:
+        finite = a[np.isfinite(a)]
+        if finite.size:
+            lows.append(float(finite.min()))
+            highs.append(float(finite.max()))
+    return [min(lows), max(highs)] if lows else []
+
+
+def _in_view(y: np.ndarray, scale: float, view: tuple[float, float] | None) -> np.ndarray:
+    """Values in axis units; with a user's y range, far-away values are brought in to a few
+    heights past it (a line leaving the view keeps its direction; matplotlib's transforms
+    overflowed on 8e307 in a view of 0..1)."""
+    if scale != 1.0:
+        y = y / scale
+    if view is None:
+        return y
+    lo, hi = view[0] / scale, view[1] / scale
+    reach = 4 * (hi / 2 - lo / 2)  # halves: the height may overflow
+    with np.errstate(invalid="ignore"):
+        return np.clip(y, _finite(lo - reach), _finite(hi + reach))
+
+
+def _scaled(label: str, scale: float) -> str:
+    return label if scale == 1.0 else f"{label} (\u00d7{scale:.0e})".replace("e+", "e")
 
 
 def formula_lines(
@@ -500,7 +669,11 @@ def figure(
     style: str | None = None,
     interactive: bool = False,
 ) -> Figure:
-    """One figure of the curves: each function solid, its derivative dashed in the same colour.
+    """One figure of the curves: each function solid, its derivative dashed above it.
+
+    Each curve has a pair of colours from the style's cycle (C0/C1 for the first, C2/C3 for the
+    next, ...): a derivative that coincides with its function or with the zero line (relu'
+    left of 0) stays visible, drawn over both.
 
     Args:
         curve_list: from ``curves``; they share the x range.
@@ -512,7 +685,9 @@ def figure(
         style: a matplotlib style name, applied over actcli's defaults.
         interactive: create the figure through pyplot so ``plt.show`` can display it.
 
-    Lines carry gids ``f:i`` and ``df:i`` (i = the curve's index) so tests can find them.
+    Lines carry gids ``f:i`` and ``df:i`` (i = the curve's index) so tests can find them. An
+    axis whose values pass DRAWABLE (about 1e300) is drawn in units of a power of ten that its
+    label names.
     """
     if layout not in ("overlay", "panels"):
         raise UsageError(f"layout must be 'overlay' or 'panels', got {layout!r}")
@@ -520,6 +695,13 @@ def figure(
         raise UsageError("no activation to plot")
     ylim = check_range("ylim", ylim)
     panels = layout == "panels" and derivative
+    lo, hi = float(curve_list[0].x[0]), float(curve_list[0].x[-1])
+    sx = axis_scale((lo, hi))
+    f_values = [
+        a for c in curve_list for a in (c.y, *((c.dy,) if derivative and not panels else ()))
+    ]
+    sy_f = axis_scale(_finite_range(f_values), ylim)
+    sy_d = axis_scale(_finite_range([c.dy for c in curve_list])) if panels else sy_f
     with _Look(style):
         fig = _new_figure(
             size or ((10.0, 4.0) if panels else DEFAULT_SIZE), dpi, interactive, style
@@ -530,24 +712,41 @@ def figure(
         else:
             ax_f = ax_d = fig.subplots()
         for i, c in enumerate(curve_list):
-            color = palette[i % len(palette)]
-            ax_f.plot(*c.line("y"), color=color, label=_tex_safe(c.label), gid=f"f:{i}")
+            x, y = c.line("y")
+            ax_f.plot(
+                x / sx if sx != 1.0 else x,
+                _in_view(y, sy_f, ylim),
+                color=palette[2 * i % len(palette)],
+                label=_tex_safe(c.label),
+                gid=f"f:{i}",
+                zorder=2,
+            )
             if derivative:
-                text = c.label if panels else c.prime_label
+                x, dy = c.line("dy")
                 ax_d.plot(
-                    *c.line("dy"), color=color, linestyle="--", label=_tex_safe(text), gid=f"df:{i}"
+                    x / sx if sx != 1.0 else x,
+                    _in_view(dy, sy_d, None if panels else ylim),
+                    color=palette[(2 * i + 1) % len(palette)],
+                    linestyle=_dashes(i, len(curve_list)),
+                    label=_tex_safe(c.prime_label),
+                    gid=f"df:{i}",
+                    zorder=3,
                 )
-        lo, hi = float(curve_list[0].x[0]), float(curve_list[0].x[-1])
         for ax in {ax_f, ax_d}:
             _zero_lines(ax)
-            ax.set_xlim(lo, hi)
-            ax.set_xlabel("x")
+            ax.set_xlim(lo / sx, hi / sx)
+            ax.set_xlabel(_scaled("x", sx))
+        if sy_f != 1.0:
+            ax_f.set_ylabel(_scaled("", sy_f).strip(" ()"))
+        if panels and sy_d != 1.0:
+            ax_d.set_ylabel(_scaled("", sy_d).strip(" ()"))
         if ylim:
-            ax_f.set_ylim(*ylim)
+            ax_f.set_ylim(ylim[0] / sy_f, ylim[1] / sy_f)
         if panels:
             ax_f.set_title("function", fontsize="medium")
             ax_d.set_title("derivative", fontsize="medium")
             ax_f.legend(loc="best", fontsize="small")
+            ax_d.legend(loc="best", fontsize="small")
         else:
             _overlay_legend(ax_f, len(curve_list), derivative)
         heading = [title] if title else []
@@ -557,6 +756,17 @@ def figure(
         if heading:
             fig.suptitle(_tex_safe("\n".join(heading)), fontsize="medium")
     return fig
+
+
+_DASH = 3.7  # matplotlib's "--" dash, in line widths
+
+
+def _dashes(i: int, n: int) -> Any:
+    """Derivative i of n: dashed; for two or three curves the dashes interleave, so derivatives
+    that coincide (relu' and relu6' over 0..6) show every colour in turn."""
+    if n == 1 or n > 3:
+        return "--"
+    return (i * _DASH, (_DASH, (n - 1) * _DASH))
 
 
 def _overlay_legend(ax: Axes, n: int, derivative: bool) -> None:
@@ -617,10 +827,17 @@ def gallery(
         for i, (ax, spec) in enumerate(zip(axes, specs, strict=False)):
             params = example_params(spec)
             c = curve(spec, params, points=points)
-            ax.plot(*c.line("y"), color=palette[0], gid=f"f:{i}")
+            ax.plot(*c.line("y"), color=palette[0], gid=f"f:{i}", zorder=2)
             if derivative:
                 second = palette[1 % len(palette)]
-                ax.plot(*c.line("dy"), color=second, linestyle="--", linewidth=1.4, gid=f"df:{i}")
+                ax.plot(
+                    *c.line("dy"),
+                    color=second,
+                    linestyle="--",
+                    linewidth=1.4,
+                    gid=f"df:{i}",
+                    zorder=3,
+                )
             _zero_lines(ax)
             ax.set_xlim(c.x[0], c.x[-1])
             ax.tick_params(labelsize=7, length=2, pad=1.5)
@@ -679,19 +896,32 @@ def flavours_figure(
         raise UsageError("a comparison needs two flavours or more")
     styles = ("-", "--", ":", "-.")
     ref_label, ref = series[0]
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, and gaps past 1.8e308
+        gaps = [np.where(y == ref, 0.0, y - ref) for _, y in series[1:]]
+    # An axis past DRAWABLE is drawn in units of a power of ten (diff --range -1e308:1e308:1e307).
+    x = np.asarray(x, dtype=float)
+    sx = axis_scale(_finite_range([x]))
+    sy_f = axis_scale(_finite_range([y for _, y in series]))
+    sy_d = axis_scale(_finite_range(gaps))
     with _Look(None):
         fig = _new_figure(size or (6.4, 6.0), dpi, False, None)
         palette = _palette()
         ax_f, ax_d = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+        drawn_x = x / sx if sx != 1.0 else x
         for i, (text, y) in enumerate(series):
             color, style = palette[i % len(palette)], styles[i % len(styles)]
-            ax_f.plot(x, y, color=color, linestyle=style, label=_tex_safe(text), gid=f"f:{i}")
+            ax_f.plot(
+                drawn_x,
+                _in_view(y, sy_f, None),
+                color=color,
+                linestyle=style,
+                label=_tex_safe(text),
+                gid=f"f:{i}",
+            )
             if i:
-                with np.errstate(invalid="ignore"):  # inf - inf where both are infinite
-                    gap = np.where(y == ref, 0.0, y - ref)
                 ax_d.plot(
-                    x,
-                    gap,
+                    drawn_x,
+                    _in_view(gaps[i - 1], sy_d, None),
                     color=color,
                     linestyle=style,
                     label=_tex_safe(f"{text} \u2212 {ref_label}"),
@@ -699,11 +929,11 @@ def flavours_figure(
                 )
         for ax in (ax_f, ax_d):
             _zero_lines(ax)
-            ax.set_xlim(float(x[0]), float(x[-1]))
+            ax.set_xlim(float(drawn_x[0]), float(drawn_x[-1]))
             ax.legend(loc="best", fontsize="small")
-        ax_f.set_ylabel("f\u2032(x)" if derivative else "f(x)")
-        ax_d.set_ylabel("difference")
-        ax_d.set_xlabel("x")
+        ax_f.set_ylabel(_scaled("f\u2032(x)" if derivative else "f(x)", sy_f))
+        ax_d.set_ylabel(_scaled("difference", sy_d))
+        ax_d.set_xlabel(_scaled("x", sx))
         if title:
             fig.suptitle(_tex_safe(title), fontsize="medium")
     return fig

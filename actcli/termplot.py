@@ -3,7 +3,9 @@
 Each character cell holds a 2 x 4 grid of braille dots, so an 80-column terminal gives about
 150 x 64 dots. Lines are rasterized between consecutive samples (clipped to the plot box) and
 broken at NaN, so jumps stay jumps. Dashed series (derivatives) skip every other run of dots,
-which tells them apart without colour. Every output line is exactly ``width`` columns wide.
+which tells them apart without colour; the dotted zero lines leave the cells next to a curve
+empty, so a derivative lying on an axis still reads as dashes. Every output line is exactly
+``width`` columns wide.
 
     >>> import numpy as np
     >>> x = np.linspace(-1.0, 1.0, 5)
@@ -17,6 +19,8 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import sys
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
@@ -34,7 +38,7 @@ _BRAILLE = 0x2800
 # Dot bit for (column 0/1, row 0..3) inside a cell (Unicode braille pattern numbering).
 _DOT = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]], dtype=np.int64)
 # Basic ANSI colours, readable on dark and light backgrounds: blue, red, green, magenta, cyan,
-# yellow.
+# yellow. Curve i uses 2i for the function and 2i + 1 for its derivative.
 _COLORS = ("34", "31", "32", "35", "36", "33")
 _DIM = "90"
 _DASH = 4  # dots on, dots off, along a dashed line
@@ -66,29 +70,49 @@ def terminal_size() -> tuple[int, int]:
 
 
 def series_of(curves: Sequence[Curve], *, derivative: bool = True) -> list[Series]:
-    """The lines of ``actcli.plot`` curves: each function solid, its derivative dashed."""
+    """The lines of ``actcli.plot`` curves: each function solid, its derivative dashed in the
+    next colour (blue and red, then green and magenta, ...), as in the image plots."""
     out = []
     for i, c in enumerate(curves):
-        out.append(Series(c.label, *c.line("y"), color=i))
+        out.append(Series(c.label, *c.line("y"), color=2 * i))
         if derivative:
-            out.append(Series(c.prime_label, *c.line("dy"), color=i, dashed=True))
+            out.append(Series(c.prime_label, *c.line("dy"), color=2 * i + 1, dashed=True))
     return out
 
 
+def _span(lo: float, hi: float) -> float:
+    """hi - lo, or half of it when the whole overflows (then ``_unit`` halves the rest too)."""
+    return hi - lo if math.isfinite(hi - lo) else hi / 2 - lo / 2
+
+
+def _unit(v: np.ndarray | float, lo: float, hi: float) -> np.ndarray | float:
+    """Where v sits from lo (0) to hi (1), without overflow for ranges up to +-1.8e308."""
+    if math.isfinite(hi - lo):
+        return (v - lo) / (hi - lo)
+    return (v / 2 - lo / 2) / (hi / 2 - lo / 2)
+
+
 def _limits(values: list[np.ndarray]) -> tuple[float, float]:
-    """The data's range widened to multiples of a round step (1, 2, 2.5 or 5 x 10^k)."""
+    """The data's range widened to multiples of a round step (1, 2, 2.5 or 5 x 10^k); the data's
+    own range where rounding cannot work (a width in subnormals, or ends near 1.8e308)."""
     finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.array([])
     if finite.size == 0:
         return -1.0, 1.0
     lo, hi = float(finite.min()), float(finite.max())
     if lo == hi:
         pad = max(abs(lo) * 0.1, 0.5)
-        lo, hi = lo - pad, hi + pad
-    raw = (hi - lo) / 8
+        lo, hi = max(lo - pad, -sys.float_info.max), min(hi + pad, sys.float_info.max)
+    raw = _span(lo, hi) / 8
+    if raw < 1e-300:
+        return lo, hi
     magnitude = 10.0 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
     # The 1e-9 slack keeps 1.0000000000000002 from rounding up to the next step.
-    return (math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step)
+    low = math.floor(lo / step + 1e-9) * step
+    high = math.ceil(hi / step - 1e-9) * step
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        return lo, hi
+    return low, high
 
 
 def _clip(x0: float, y0: float, x1: float, y1: float, w: float, h: float):
@@ -198,10 +222,10 @@ def render(
     w, h = 2 * plot_cols, 4 * height
 
     def to_px(x: np.ndarray) -> np.ndarray:
-        return (x - x_lo) / (x_hi - x_lo) * (w - 1)
+        return _unit(x, x_lo, x_hi) * (w - 1)
 
     def to_py(y: np.ndarray) -> np.ndarray:
-        return (y_hi - y) / (y_hi - y_lo) * (h - 1)
+        return (1.0 - _unit(y, y_lo, y_hi)) * (h - 1)
 
     bits = np.zeros((height, plot_cols), dtype=np.int64)
     owner = np.full((height, plot_cols), -1)
@@ -222,6 +246,15 @@ def render(
             col = int(round(float(to_px(np.array(0.0)))))
             for row in range(0, h, 2):
                 axis_bits[row // 4, col // 2] |= _DOT[col % 2, row % 4]
+
+    # No axis dots in or next to a curve's cells: a dashed derivative lying on the zero line
+    # (relu' left of 0) keeps empty gaps between its dashes, so without colour it still reads
+    # as dashes, not as the dotted axis.
+    drawn = bits > 0
+    near = drawn.copy()
+    near[:, 1:] |= drawn[:, :-1]
+    near[:, :-1] |= drawn[:, 1:]
+    axis_bits[near] = 0
 
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color and text.strip() else text
@@ -259,7 +292,7 @@ def _x_labels(lo: float, hi: float, cols: int) -> str:
     line[: len(left)] = left
     line[cols - len(right) :] = right
     if lo < 0 < hi:
-        zero = round(-lo / (hi - lo) * (cols - 1))
+        zero = round(_unit(0.0, lo, hi) * (cols - 1))
         if len(left) < zero < cols - len(right) - 1:
             line[zero] = "0"
     return "".join(line[:cols])
@@ -267,7 +300,8 @@ def _x_labels(lo: float, hi: float, cols: int) -> str:
 
 def _legend(series: Sequence[Series], width: int, paint) -> list[str]:
     items = [
-        (("╍╍ " if s.dashed else "━━ ") + s.label, _COLORS[s.color % len(_COLORS)]) for s in series
+        (("╍╍ " if s.dashed else "━━ ") + printable(s.label), _COLORS[s.color % len(_COLORS)])
+        for s in series
     ]
     rows: list[list[tuple[str, str]]] = [[]]
     used = 0
@@ -288,7 +322,22 @@ def _legend(series: Sequence[Series], width: int, paint) -> list[str]:
 
 
 def _fit(text: str, width: int) -> str:
+    text = printable(text)
     return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    """Text as given, with control characters shown as escapes (``a\\x01b``): a terminal would
+    obey them (an ESC sequence clears the screen) and fonts have no glyph for them."""
+    out = []
+    for ch in text:
+        if ch == "\n" and newlines:
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cs"):
+            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def plot_curves(

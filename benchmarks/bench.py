@@ -7,11 +7,12 @@
 Sections: ``core`` (every elementwise function, float32 and float64, against the naive NumPy
 formula, the np.copyto floor, PyTorch CPU with one thread and with every core and JAX jit when
 they are importable; actcli with one thread and with every core), ``axis`` (softmax-like
-rows), ``cli`` (start-up), ``plot``, ``csv`` (end to end through ``actcli eval``) and
-``stream`` (a 2 GB .npy through ``actcli eval``, with its peak RSS). A part whose feature is
-missing is skipped with a note, so the script can be rerun as features land. Prints a Markdown
-report and writes it to docs/bench.md (included in README by scripts/gen_readme.py) unless
-``--no-write``.
+rows), ``cli`` (start-up), ``plot``, ``csv`` (end to end through ``actcli eval``),
+``stream`` (a 2 GB .npy through ``actcli eval``, with its peak RSS), ``table`` (100,000 rows
+as a table against the same run as CSV, to a file and to a pseudo-terminal, with peak RSS). A
+part whose feature is missing is skipped with a note, so the script can be rerun as features
+land. Prints a Markdown report and writes it to docs/bench.md (included in README by
+scripts/gen_readme.py) unless ``--no-write``.
 
 Times are medians of ``--repeat`` or more interleaved runs (quick functions get up to 11), in ns
 per element (or ms per command); targets are judged on ratios measured in the same run, on the
@@ -826,6 +827,105 @@ def bench_stream(report: Report, args: argparse.Namespace) -> list[str]:
     return failed
 
 
+# table --------------------------------------------------------------------------------------------
+
+TABLE_TARGET = 2.0  # table time / CSV time, to a file and to a terminal
+
+_PTY_WRAPPER = r"""
+import fcntl, os, pty, resource, struct, subprocess, sys, termios, time
+leader, follower = pty.openpty()
+fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 120, 0, 0))
+env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+t0 = time.perf_counter()
+child = subprocess.Popen(
+    sys.argv[1:], stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env
+)
+os.close(follower)
+while True:  # drain the terminal as fast as a terminal emulator would, keeping nothing
+    try:
+        if not os.read(leader, 1 << 16):
+            break
+    except OSError:  # EIO: the child closed the terminal
+        break
+err = child.stderr.read()
+child.wait()
+dt = time.perf_counter() - t0
+sys.stderr.write(err.decode()[-300:])
+print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, child.returncode)
+"""
+
+
+def _timed_with_rss(
+    cmds: dict[str, list[str]], repeat: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Median wall time (s) and peak RSS (MB) of each wrapped command, interleaved."""
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    rss: dict[str, float] = dict.fromkeys(cmds, 0.0)
+    for _ in range(repeat):
+        for key, cmd in cmds.items():
+            done = _run(cmd)
+            try:
+                secs, rss_kb, code = done.stdout.decode().split()
+            except ValueError:
+                raise RuntimeError(f"{key}: {done.stderr.decode()[-300:]}") from None
+            if code != "0":
+                raise RuntimeError(f"{key} failed: {done.stderr.decode()[-300:]}")
+            times[key].append(float(secs))
+            rss[key] = max(rss[key], int(rss_kb) / 1024)
+    return {k: statistics.median(v) for k, v in times.items()}, rss
+
+
+def bench_table(report: Report, args: argparse.Namespace) -> list[str]:
+    """``-f table`` against CSV for the same run, to a file and to a pseudo-terminal (120
+    columns, drained as fast as it fills), each in a fresh wrapper whose only child is actcli."""
+    act = actcli_command()
+    rows = args.table_rows
+    repeat = max(1, min(args.repeat, 5))
+    report.add("", f"### Tables, {rows:,} rows (s, medians of {repeat}; peak RSS in MB)", "")
+    if not sys.platform.startswith("linux"):
+        report.note("skipped: the terminal runs need Linux's pseudo-terminals")
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "x.csv"
+        x = np.random.default_rng(4).standard_normal(rows) * 4.0
+        src.write_text("x\n" + "".join(f"{v!r}\n" for v in x.tolist()))
+        run = [*act, "eval", "gelu", "-d", "-i", str(src)]
+        to_file = [sys.executable, "-c", _RSS_WRAPPER, *run, "-o"]
+        on_pty = [sys.executable, "-c", _PTY_WRAPPER, *run]
+        cmds = {
+            "file csv": [*to_file, str(Path(tmp) / "y.csv")],
+            "file table": [*to_file, str(Path(tmp) / "y.txt"), "-f", "table"],
+            "terminal csv": [*on_pty, "-f", "csv"],
+            "terminal table": [*on_pty, "-q"],
+        }
+        try:
+            t, rss = _timed_with_rss(cmds, repeat)
+        except (RuntimeError, OSError) as exc:
+            report.note(f"skipped: {exc}")
+            return []
+    report.add(
+        "| destination | CSV (s) | table (s) | table / CSV | CSV RSS | table RSS | target |",
+        "|---|---|---|---|---|---|---|",
+    )
+    failed = []
+    for where, how in (("file", "`-o y.txt -f table`"), ("terminal", "a 120-column pty")):
+        csv_t, table_t = t[f"{where} csv"], t[f"{where} table"]
+        r = table_t / csv_t
+        report.add(
+            f"| {where} ({how}) | {csv_t:.2f} | {table_t:.2f} | {r:.2f} | "
+            f"{rss[f'{where} csv']:.0f} | {rss[f'{where} table']:.0f} | "
+            f"<= {TABLE_TARGET} {_mark(r <= TABLE_TARGET)} |"
+        )
+        if r > TABLE_TARGET:
+            failed.append(f"table to a {where}: {r:.2f}x the CSV time (> {TABLE_TARGET})")
+    report.add(
+        "",
+        f"The command is `actcli eval gelu -d -i x.csv` ({rows:,} rows, 3 columns), as CSV and "
+        "as a table; the same run as CSV is the yardstick.",
+    )
+    return failed
+
+
 SECTIONS = {
     "core": bench_core,
     "axis": bench_axis,
@@ -833,6 +933,7 @@ SECTIONS = {
     "plot": bench_plot,
     "csv": bench_csv,
     "stream": bench_stream,
+    "table": bench_table,
 }
 
 
@@ -866,6 +967,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated subset")
     parser.add_argument("--only", default="", help="comma-separated name fragments (core, axis)")
     parser.add_argument("--csv-rows", type=int, default=2_000_000)
+    parser.add_argument("--table-rows", type=int, default=100_000, help="rows of the table runs")
     parser.add_argument("--stream-mb", type=int, default=2048, help="size of the streamed .npy")
     parser.add_argument("--tmp", default=None, help="folder for the large temporary files")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from actcli.registry import REGISTRY  # noqa: E402
 
@@ -46,7 +47,8 @@ def activations_table() -> str:
     return "\n".join(rows)
 
 
-# The README tour: (what it shows, shell command run in examples/); outputs are real.
+# The README tour: (what it shows, shell command run in a copy of examples/); outputs are real.
+# No command may write a file that examples/ tracks (a reader runs them in examples/).
 TOUR = [
     (
         "Evaluate at a few values (a table on a terminal; `--format table` forces it):",
@@ -80,7 +82,7 @@ TOUR = [
     ("Every activation, for scripts:", "actcli list --names | head -5"),
     (
         "Plots: a PNG (or SVG/PDF) of the function and its derivative, or a terminal plot:",
-        "actcli plot gelu silu -o compare.png && ls compare.png",
+        "actcli plot gelu silu -o gelu-silu.png && ls gelu-silu.png",
     ),
     ("", "NO_COLOR=1 actcli plot sigmoid --term --width 50 --height 10"),
     (
@@ -119,18 +121,54 @@ def tour() -> str:
     return "\n".join(blocks).rstrip()
 
 
-def saved(name: str) -> str:
+def docs_block(name: str, block: str) -> str:
+    """The block between ``<!-- BEGIN block -->`` and ``<!-- END block -->`` in docs/NAME.md
+    (the script that writes that file writes the block: a summary for the README)."""
     path = ROOT / "docs" / f"{name}.md"
-    return path.read_text().strip() if path.exists() else "(not generated yet)"
+    text = path.read_text() if path.exists() else ""
+    found = re.search(rf"<!-- BEGIN {block} -->\n(.*?)<!-- END {block} -->", text, re.DOTALL)
+    return found.group(1).strip() if found else f"(docs/{name}.md has no {block} block yet)"
+
+
+def _ulp_cell(text: str) -> float:
+    return float(re.sub(r"[^0-9.]", "", text) or "nan")
+
+
+def ulp_summary() -> str:
+    """The worst value and derivative errors over docs/ulp.md's table, one line per dtype."""
+    rows = []
+    for line in (ROOT / "docs" / "ulp.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 6 and cells[0].startswith("`"):
+            rows.append((cells[0].strip("`"), [_ulp_cell(c) for c in cells[2:6]], "†" in line))
+    if not rows:
+        return "(docs/ulp.md has no table yet)"
+    lines = [f"Worst error over all {len(rows)} functions and their settings (ULP):", ""]
+    lines += ["| | value | derivative |", "|---|---:|---:|"]
+    for dtype, first in (("float64", 0), ("float32", 2)):
+        cells = []
+        for k in (first, first + 1):
+            worst = max(values[k] for _, values, _ in rows)
+            names = [name for name, values, _ in rows if values[k] == worst]
+            where = f"`{names[0]}`" if len(names) == 1 else f"{len(names)} functions"
+            cells.append(f"{worst:.2f} ({where})")
+        lines.append(f"| {dtype} | {cells[0]} | {cells[1]} |")
+    dagger = sorted(name for name, _, marked in rows if marked)
+    if dagger:
+        lines += [
+            "",
+            f"The derivatives of {', '.join(f'`{n}`' for n in dagger)} are sums of opposite-signed "
+            "terms near their zero; there the bar is 4 ULP of the largest term (counted as 4).",
+        ]
+    return "\n".join(lines)
 
 
 SECTIONS = {
     "activations": activations_table,
     "tour": tour,
-    "ulp": lambda: saved("ulp"),
-    "bad-input": lambda: saved("bad-input"),
-    "porting": lambda: saved("porting"),
-    "bench": lambda: saved("bench"),
+    "ulp-summary": ulp_summary,
+    "porting-summary": lambda: docs_block("porting", "flavours"),
+    "bench-summary": lambda: docs_block("bench", "summary"),
 }
 
 
@@ -141,6 +179,27 @@ def render(text: str) -> str:
     return text
 
 
+def stale_sections(old: str, new: str) -> list[str]:
+    """The sections that differ; the Tour's numbers may differ within the accuracy bar (the
+    last bits of NumPy's exp, log and tanh depend on the CPU: see scripts/same_numbers.py)."""
+    from same_numbers import first_difference, same_numbers
+
+    stale = []
+    for name in SECTIONS:
+        pattern = re.compile(rf"<!-- BEGIN {name} -->\n(.*?)<!-- END {name} -->", re.DOTALL)
+        a, b = pattern.search(old), pattern.search(new)
+        if a is None or b is None:
+            if (a is None) != (b is None):
+                stale.append(f"{name}: section missing")
+            continue
+        if a.group(1) == b.group(1):
+            continue
+        if name == "tour" and same_numbers(a.group(1), b.group(1)):
+            continue
+        stale.append(f"{name}: {first_difference(a.group(1), b.group(1))}")
+    return stale
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
@@ -149,8 +208,11 @@ def main() -> int:
     old = readme.read_text()
     new = render(old)
     if args.check:
-        if new != old:
+        stale = stale_sections(old, new)
+        if stale:
             print("README.md is stale: run python3 scripts/gen_readme.py", file=sys.stderr)
+            for line in stale:
+                print(f"  {line}", file=sys.stderr)
             return 1
         return 0
     readme.write_text(new)

@@ -330,11 +330,20 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         TEXT,
-        "empty cell",
-        ("eval", "relu", "-c", "y", "-i", "data.csv"),
+        "empty cell with --missing error",
+        ("eval", "relu", "-c", "y", "--missing", "error", "-i", "data.csv"),
         1,
         ERROR + "data.csv line 3, column 'y': empty cell, not a number",
         files={"data.csv": b"x,y\n1,2\n3,\n"},
+    ),
+    Case(
+        TEXT,
+        "NA cell with --missing error",
+        ("eval", "relu", "--missing", "error"),
+        1,
+        ERROR
+        + "stdin line 3, column 'x': 'N/A' is a missing value (--missing keep or skip accepts it)",
+        stdin=b"x\n1\nN/A\n",
     ),
     Case(
         TEXT,
@@ -536,6 +545,22 @@ CASES: tuple[Case, ...] = (
         2,
         ERROR + "--precision applies to text formats, not npy",
     ),
+    Case(
+        OUTPUT,
+        "unknown -o suffix",
+        ("eval", "relu", "-o", "plot.png", "--", "1"),
+        2,
+        ERROR + "-o plot.png: unknown suffix '.png' (known: .csv, .tsv, .tab, .json, .jsonl, "
+        ".ndjson, .npy, .txt); give --format to write that name anyway",
+    ),
+    Case(
+        OUTPUT,
+        "text columns to .npy",
+        ("diff", "gelu", "-o", "out.npy"),
+        2,
+        ERROR + "this table's columns 'a', 'b', 'cause' hold text, which .npy cannot hold; "
+        "write csv, tsv, json or jsonl",
+    ),
 )
 
 
@@ -597,7 +622,7 @@ FAULTS: tuple[Fault, ...] = (
         "SIGTERM in a large run",
         "actcli eval gelu -d -i big.npy -o out.csv, then kill",
         143,
-        "",
+        ERROR + "terminated by SIGTERM",
     ),
     Fault(
         "reader went away (SIGPIPE)",
@@ -609,6 +634,67 @@ FAULTS: tuple[Fault, ...] = (
         "reader went away, npy",
         "actcli eval relu -i big.npy -f npy | head -c 10",
         141,
+        "",
+    ),
+)
+
+
+# --- process-side faults (the cli helper's section): every terminating signal, at any moment,
+# and stdout/stderr closed or full. Run by run_fault through _PROCESS_FAULTS below.
+
+FAULTS += (
+    Fault(
+        "SIGHUP (the terminal closed) in a large run",
+        "actcli eval gelu -d -i big.npy -o out.csv, then close the terminal",
+        129,
+        ERROR + "terminated by SIGHUP",
+    ),
+    Fault(
+        "SIGQUIT (Ctrl-\\) in a large run",
+        "actcli eval gelu -d -i big.npy -o out.csv, then Ctrl-\\",
+        131,
+        ERROR + "terminated by SIGQUIT",
+    ),
+    Fault(
+        "any other terminating signal (SIGUSR1, SIGALRM, ...)",
+        "actcli eval gelu -d -i big.npy -o out.csv, then kill -USR1",
+        138,
+        ERROR + "terminated by SIGUSR1",
+    ),
+    Fault(
+        "SIGHUP while a plot is written",
+        "actcli plot gelu --size 40 40 --dpi 150 -o big.png, then close the terminal",
+        129,
+        ERROR + "terminated by SIGHUP",
+    ),
+    Fault(
+        "Ctrl-C while starting (NumPy loading)",
+        "actcli eval relu -- 1, then Ctrl-C at once",
+        130,
+        ERROR + "interrupted",
+    ),
+    Fault(
+        "stdout closed, terminal plot",
+        "actcli plot relu --term >&-",
+        1,
+        ERROR + "cannot write to stdout: it is closed",
+    ),
+    Fault(
+        "stdout closed, help",
+        "actcli --help >&-",
+        1,
+        ERROR + "cannot write to stdout: it is closed",
+    ),
+    Fault(
+        "stdout full, version",
+        "actcli --version > /dev/full",
+        1,
+        ERROR + "cannot write to stdout: No space left on device",
+    ),
+    Fault(
+        "stderr closed, a good run",
+        "actcli eval relu -o result.csv -- 1 2>&-",
+        0,
         "",
     ),
 )
@@ -627,12 +713,14 @@ def make_big_input(folder: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _signal_mid_run(folder: Path, signum: int) -> tuple[int, str]:
+def _signal_mid_run(
+    folder: Path, signum: int, argv: tuple[str, ...] = ("eval", "gelu", "-d", "-i", "big.npy")
+) -> tuple[int, str]:
     """Starts a large run writing -o out.csv; once its temporary file exists, sends signum."""
     make_big_input(folder)
     (folder / "out.csv").write_bytes(OLD_OUTPUT)
     process = subprocess.Popen(
-        [*actcli_command(), "eval", "gelu", "-d", "-i", "big.npy", "-o", "out.csv"],
+        [*actcli_command(), *argv, "-o", "out.csv"],
         cwd=folder,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -716,11 +804,102 @@ def run_fault(fault: Fault, folder: str | os.PathLike[str]) -> tuple[int, str]:
         return _signal_mid_run(folder, signal.SIGINT)
     if fault.kind.startswith("SIGTERM"):
         return _signal_mid_run(folder, signal.SIGTERM)
+    if fault.kind in _PROCESS_FAULTS:
+        return _PROCESS_FAULTS[fault.kind](folder)
     if fault.kind == "reader went away (SIGPIPE)":
         return _through_head(folder)
     if fault.kind == "reader went away, npy":
         return _through_head(folder, "-f", "npy")
     raise KeyError(fault.kind)
+
+
+def handlers_installed(pid: int) -> bool:
+    """Whether process ``pid`` catches SIGHUP yet (Linux: the SigCgt mask in /proc/PID/status):
+    actcli's handlers are in place, and the NumPy import has just begun."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            caught = next(line for line in f if line.startswith("SigCgt:"))
+    except (OSError, StopIteration):
+        return False
+    return bool(int(caught.split()[1], 16) >> (signal.SIGHUP - 1) & 1)
+
+
+def _signal_while_starting(folder: Path) -> tuple[int, str]:
+    process = subprocess.Popen(
+        [*actcli_command(), "eval", "relu", "--", "1"],
+        cwd=folder,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while not handlers_installed(process.pid) and time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.0005)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    return process.returncode, err.decode()
+
+
+def _plot_signal(folder: Path) -> tuple[int, str]:
+    """SIGHUP once the plot's temporary file exists (matplotlib is writing the PNG)."""
+    argv = [*actcli_command(), "plot", "gelu", "--size", "40", "40", "--dpi", "150", "-o", "b.png"]
+    process = subprocess.Popen(
+        argv, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not any(n.endswith(".tmp") for n in os.listdir(folder)):
+        if process.poll() is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.002)
+    process.send_signal(signal.SIGHUP)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err.decode()
+
+
+def _with_streams(argv: list[str], *, close: tuple[int, ...] = (), full: bool = False):
+    def run(folder: Path) -> tuple[int, str]:
+        def preexec() -> None:
+            for fd in close:
+                os.close(fd)
+
+        stdout: object = subprocess.DEVNULL
+        if full:
+            stdout = open("/dev/full", "wb")  # closed below
+        try:
+            done = subprocess.run(
+                [*actcli_command(), *argv],
+                cwd=folder,
+                stdin=subprocess.DEVNULL,
+                stdout=None if 1 in close else stdout,
+                stderr=None if 2 in close else subprocess.PIPE,
+                preexec_fn=preexec,
+                timeout=120,
+            )
+        finally:
+            if full:
+                stdout.close()  # type: ignore[union-attr]
+        return done.returncode, (done.stderr or b"").decode()
+
+    return run
+
+
+_PROCESS_FAULTS = {
+    "SIGHUP (the terminal closed) in a large run": lambda f: _signal_mid_run(f, signal.SIGHUP),
+    "SIGQUIT (Ctrl-\\) in a large run": lambda f: _signal_mid_run(f, signal.SIGQUIT),
+    "any other terminating signal (SIGUSR1, SIGALRM, ...)": lambda f: _signal_mid_run(
+        f, signal.SIGUSR1
+    ),
+    "SIGHUP while a plot is written": _plot_signal,
+    "Ctrl-C while starting (NumPy loading)": _signal_while_starting,
+    "stdout closed, terminal plot": _with_streams(["plot", "relu", "--term"], close=(1,)),
+    "stdout closed, help": _with_streams(["--help"], close=(1,)),
+    "stdout full, version": _with_streams(["--version"], full=True),
+    "stderr closed, a good run": _with_streams(
+        ["eval", "relu", "-o", "result.csv", "--", "1"], close=(2,)
+    ),
+}
 
 
 def write_files(case: Case, folder: str | os.PathLike[str]) -> None:

@@ -18,8 +18,10 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import signal
 import stat
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -395,3 +397,204 @@ def test_output_to_a_link_to_stdout_keeps_the_link(tmp_path):
     assert os.path.islink(tmp_path / "stdout"), "the link was replaced by a regular file"
     assert (tmp_path / "captured.csv").read_bytes() == b"x,relu\n2.0,2.0\n"
     assert sorted(os.listdir(tmp_path)) == ["captured.csv", "stdout"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Every terminating signal, at every stage: one line, exit 128 + N, no temporary file (issue 13)
+
+
+def _signals() -> list[int]:
+    from actcli_launcher import terminating_signals
+
+    ignored = {s for s in terminating_signals() if signal.getsignal(s) == signal.SIG_IGN}
+    return [s for s in terminating_signals() if s not in ignored]
+
+
+def test_the_handled_signals_are_the_terminating_ones():
+    from actcli_launcher import terminating_signals
+
+    handled = set(terminating_signals())
+    for name in ("SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGTERM"):
+        if hasattr(signal, name):
+            assert getattr(signal, name) in handled, name
+    # Synchronous faults (a returning handler would rerun the faulting instruction), SIGPIPE and
+    # SIGXFSZ (reported by the failing write itself), and the uncatchable ones are left alone.
+    for name in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGPIPE", "SIGXFSZ", "SIGKILL"):
+        if hasattr(signal, name):
+            assert getattr(signal, name) not in handled, name
+    if hasattr(signal, "SIGRTMIN"):
+        assert {signal.SIGRTMIN, signal.SIGRTMAX} <= handled
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc (Linux)")
+def test_every_terminating_signal_while_a_command_runs(tmp_path):
+    """One process per signal, all at once, each blocked reading stdin with -o out.csv."""
+    from actcli_launcher import signal_name
+
+    (tmp_path / "out.csv").write_bytes(OLD_OUTPUT)
+    running = {}
+    for signum in _signals():
+        running[signum] = subprocess.Popen(
+            [*ACTCLI, "eval", "relu", "-o", "out.csv"],
+            cwd=tmp_path,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    import time
+
+    deadline = time.monotonic() + 90
+    for process in running.values():
+        while not bad_inputs.handlers_installed(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    time.sleep(1.0)  # past the imports: each one is blocked in the read
+    for signum, process in running.items():
+        process.send_signal(signum)
+    for signum, process in running.items():
+        out, err = process.communicate(timeout=60)
+        name = signal_name(signum)
+        want = "interrupted" if signum == signal.SIGINT else f"terminated by {name}"
+        assert (process.returncode, err.decode(), out) == (128 + signum, ERROR + want + "\n", b"")
+    assert (tmp_path / "out.csv").read_bytes() == OLD_OUTPUT
+    assert no_debris(tmp_path) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP, signal.SIGUSR2])
+def test_a_signal_while_starting_ends_with_one_line(signum):
+    """The launcher's handler: nothing is written yet, so it says why and leaves at once."""
+    code = (
+        "import os, signal, sys, time; sys.path[:0] = [sys.argv[1]];"
+        "import actcli_launcher; actcli_launcher.install(actcli_launcher.exit_now);"
+        f"os.kill(os.getpid(), {int(signum)}); time.sleep(10); print('not ended')"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    result = subprocess.run([sys.executable, "-c", code, root], capture_output=True, timeout=60)
+    from actcli_launcher import message
+
+    assert (result.returncode, result.stdout) == (128 + signum, b"")
+    assert result.stderr.decode() == ERROR + message(signum) + "\n"
+
+
+def test_a_signal_raised_back_as_another_error_is_still_the_signal(monkeypatch):
+    """A C extension being imported turns the handler's exception into "ImportError:
+    initialization failed" (seen with matplotlib during a plot save): the signal decides."""
+    import actcli.cli as cli_module
+
+    def broken(*args, **kwargs):
+        raise ImportError("initialization failed")
+
+    monkeypatch.setattr(cli_module, "signal_received", signal.SIGHUP)
+    monkeypatch.setattr("actcli.cli.list_cmd.list_cmd.callback", broken)
+    result = CliRunner().invoke(cli, ["list"])
+    assert result.exit_code == 129
+    assert result.stderr == ERROR + "terminated by SIGHUP\n"
+
+
+def test_debug_zero_means_off(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("actcli.cli.list_cmd.list_cmd.callback", broken)
+    for value, traced in [("0", False), ("", False), ("off", False), ("1", True), ("yes", True)]:
+        result = CliRunner().invoke(cli, ["list"], env={"ACTCLI_DEBUG": value})
+        assert result.exit_code == 1
+        assert ("Traceback" in result.stderr) is traced, (value, result.stderr)
+        assert result.stderr.splitlines()[-1].startswith(ERROR + "internal error: RuntimeError")
+
+
+# ---------------------------------------------------------------------------------------------
+# stdout and stderr closed or full (issue 13)
+
+# The published faults (bad_inputs.FAULTS) cover `plot relu --term >&-`, `--help >&-` and
+# `--version > /dev/full`; these are the other cases of the issue.
+STDOUT_CASES = [
+    ("closed", ["plot", "--all", "--term"]),
+    ("closed", ["diff", "gelu", "--plot"]),
+    ("closed", ["plot", "relu"]),  # the path of relu.png would be printed
+    ("full", ["plot", "relu", "--term"]),
+    ("full", ["eval", "relu", "--help"]),
+    ("full", ["diff", "gelu", "--plot"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("how", "argv"), STDOUT_CASES, ids=lambda v: v if isinstance(v, str) else " ".join(v)
+)
+def test_stdout_closed_or_full_is_one_line_and_exit_1(argv, how, tmp_path):
+    if how == "full" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    with open("/dev/full" if how == "full" else os.devnull, "wb") as full:
+        result = run(
+            *argv,
+            cwd=tmp_path,
+            stdout=full if how == "full" else None,
+            stderr=subprocess.PIPE,
+            capture_output=False,
+            preexec_fn=(lambda: os.close(1)) if how == "closed" else None,
+        )
+    reason = "it is closed" if how == "closed" else "No space left on device"
+    assert (result.returncode, result.stderr.decode()) == (
+        1,
+        f"{ERROR}cannot write to stdout: {reason}\n",
+    )
+    if how == "closed":  # known before any work: no file written whose path cannot be told
+        assert not any(n.endswith(".png") for n in os.listdir(tmp_path))
+    assert no_debris(tmp_path) == []
+
+
+@pytest.mark.parametrize("how", ["closed", "full"])
+def test_stderr_closed_or_full_does_not_fail_a_good_run(how, tmp_path):
+    """The warning (1e5 overflows float16) cannot be shown; the run still succeeds."""
+    if how == "full" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "wb") as full:
+        result = run(
+            *["eval", "relu", "--dtype", "float16", "-o", "o.csv", "--", "1e5"],
+            cwd=tmp_path,
+            stderr=full if how == "full" else None,
+            capture_output=False,
+            stdout=subprocess.PIPE,
+            preexec_fn=(lambda: os.close(2)) if how == "closed" else None,
+        )
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert (tmp_path / "o.csv").read_text() == "x,relu\ninf,inf\n"
+
+
+def test_stderr_closed_error_keeps_its_exit_code(tmp_path):
+    result = run("eval", "nosuch", "--", "1", cwd=tmp_path, preexec_fn=lambda: os.close(2))
+    assert (result.returncode, result.stdout) == (2, b"")
+
+
+# ---------------------------------------------------------------------------------------------
+# What a successful run prints on stderr: nothing (issue 13)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["plot", "exponential", "--xlim", "0", "1e308", "-o", "e.png"],
+        ["plot", "relu", "--title", "a\x01b", "-o", "t.png"],
+        ["plot", "relu", "-o", "t.eps"],
+        ["plot", "relu", "--size", "0.1", "0.1", "-o", "tiny.png"],
+        ["plot", "relu", "--xlim", "-1.7e308", "1.7e308", "-o", "huge.png"],
+        ["diff", "gelu", "--plot", "--range", "-1e308:1e308:1e307", "-o", "d.png"],
+    ],
+    ids=lambda argv: " ".join(argv[:3]),
+)
+def test_no_warning_reaches_the_user(argv, tmp_path):
+    result = run(*argv, cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert no_debris(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["style", "matplotlibrc"])
+def test_usetex_without_latex_is_turned_off(where, tmp_path):
+    (tmp_path / "tex.mplstyle").write_text("text.usetex: True\n")
+    (tmp_path / "matplotlibrc").write_text("text.usetex: True\n")
+    env = {**os.environ, "PATH": "/nonexistent"}  # no latex, whatever the machine has
+    argv = ["plot", "gelu", "-o", "g.png"] + (
+        ["--style", "./tex.mplstyle"] if where == "style" else []
+    )
+    result = run(*argv, cwd=tmp_path, env=env)
+    assert (result.returncode, result.stderr) == (0, b""), result.stderr
+    assert (tmp_path / "g.png").stat().st_size > 1000

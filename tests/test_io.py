@@ -343,7 +343,7 @@ def _table() -> io.OutputTable:
     [
         ("csv", 'id,x,relu\na,1.50,1.5\n"b,c",-2,0.0\n'),
         ("tsv", "id\tx\trelu\na\t1.50\t1.5\nb,c\t-2\t0.0\n"),
-        ("jsonl", '{"id": "a", "x": 1.5, "relu": 1.5}\n{"id": "b,c", "x": -2.0, "relu": 0.0}\n'),
+        ("jsonl", '{"id": "a", "x": 1.50, "relu": 1.5}\n{"id": "b,c", "x": -2, "relu": 0.0}\n'),
     ],
 )
 def test_text_writers(fmt, want, capsys):
@@ -375,12 +375,19 @@ def test_table_writer_without_colour(capsys):
         (None, "-", False, "csv"),
         (None, "o.json", False, "json"),
         (None, "o.NPY", True, "npy"),
-        (None, "o.unknown", False, "csv"),
+        (None, "/dev/stdout", False, "csv"),  # no suffix: csv
+        ("csv", "o.unknown", False, "csv"),
         ("tsv", "o.csv", False, "tsv"),
     ],
 )
 def test_output_format_for(fmt, output, tty, want):
     assert io.output_format_for(fmt, output, stdout_is_tty=tty) == want
+
+
+@pytest.mark.parametrize("output", ["plot.png", "s.xlsx", "out.CSVX"])
+def test_an_unknown_output_suffix_is_a_usage_error_naming_the_known_ones(output):
+    with pytest.raises(UsageError, match=r"unknown suffix .* \(known: \.csv, \.tsv, .*--format"):
+        io.output_format_for(None, output, stdout_is_tty=False)
 
 
 def test_color_only_on_a_terminal_without_no_color(monkeypatch):

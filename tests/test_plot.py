@@ -7,11 +7,13 @@ byte by byte (PNG chunks, SVG/PDF headers), not compared as pixels.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import struct
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
@@ -185,7 +187,27 @@ def test_no_derivative_and_panels():
     right = {line.get_gid() for line in fig.axes[1].get_lines() if line.get_gid()}
     assert right == {"df:0", "df:1"}
     assert lines_by_gid(fig)["df:0"].get_linestyle() == "--"
-    assert lines_by_gid(fig)["df:0"].get_color() == lines_by_gid(fig)["f:0"].get_color()
+    legend = fig.axes[1].get_legend()
+    assert legend is not None, "the derivative panel has no legend"
+    assert [t.get_text() for t in legend.get_texts()] == ["sigmoid′", "tanh′"]
+
+
+def test_derivatives_have_their_own_colours_and_are_drawn_on_top():
+    """relu' is 0 left of 0, where relu and the zero line are: it must be drawn over both, in a
+    colour of its own (issue 12)."""
+    from matplotlib.colors import to_hex
+
+    for layout in ("overlay", "panels"):
+        fig = plot.figure(plot.curves([("relu", None), ("elu", None)]), layout=layout)
+        lines = lines_by_gid(fig)
+        colours = [to_hex(lines[g].get_color()) for g in ("f:0", "df:0", "f:1", "df:1")]
+        assert len(set(colours)) == 4, colours
+        zero = [ln for ax in fig.axes for ln in ax.get_lines() if not ln.get_gid()]
+        assert zero and all(z.get_zorder() < lines["f:0"].get_zorder() for z in zero)
+        assert lines["df:0"].get_zorder() > lines["f:0"].get_zorder()
+        for ax in fig.axes:
+            grid = ax.xaxis.get_zorder()  # gridlines are drawn with their axis
+            assert all(z.get_zorder() > grid for z in zero if z.axes is ax)
 
 
 def test_ranges_title_and_formula():
@@ -395,10 +417,10 @@ def test_the_same_plot_gives_the_same_bytes(tmp_path, suffix):
 def test_style_colours_apply():
     import matplotlib.style
 
-    want = matplotlib.style.library["ggplot"]["axes.prop_cycle"].by_key()["color"][:2]
+    want = matplotlib.style.library["ggplot"]["axes.prop_cycle"].by_key()["color"][:4]
     fig = plot.figure(plot.curves([("relu", None), ("tanh", None)], points=11), style="ggplot")
     lines = lines_by_gid(fig)
-    assert [lines["f:0"].get_color(), lines["f:1"].get_color()] == want
+    assert [lines[g].get_color() for g in ("f:0", "df:0", "f:1", "df:1")] == want
 
 
 @pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
@@ -543,3 +565,179 @@ def test_terminal_plot_size_is_bounded(option):
     result = CliRunner().invoke(cli, ["plot", "relu", "--term", option, "100000"])
     assert result.exit_code == 2 and result.stdout == ""
     assert "100000 is not in the range" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- ranges that show the parameters, names that tell plots apart (issue 12) --------------------
+
+
+def test_default_range_shows_the_cap_and_the_threshold():
+    curve = plot.curve("relu", {"max_value": "6", "threshold": "1", "negative_slope": "0.1"})
+    lo, hi = curve.x[0], curve.x[-1]
+    assert lo == -4.0 and hi >= 6 + 0.1 * (hi - lo)  # the cap at 6, and flat beyond it
+    assert 1.0 in curve.x and 6.0 in curve.x
+    assert curve.y[-1] == 6.0 and curve.dy[-1] == 0.0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_default_range_holds_every_kink_with_a_margin(name):
+    spec = actcli.spec(name)
+    params = plot.example_params(spec)
+    for p in spec.params:  # move each numeric parameter far out: its kinks must follow
+        if p.type == "float" and not p.required and isinstance(p.default, float):
+            params = {**params, p.name: 25.0}
+    try:
+        kinks = plot._kinks_of(spec, plot._plot_params(spec, params))
+    except actcli.UsageError:
+        pytest.skip(f"{name}: 25 is not a valid value of its parameters")
+    lo, hi = plot.default_xlim(spec, params)
+    assert (lo, hi)[0] <= spec.plot_xlim[0] and spec.plot_xlim[1] <= hi
+    for k in kinks:
+        assert lo + 0.1 * (hi - lo) <= k <= hi - 0.1 * (hi - lo) or (
+            spec.plot_xlim[0] <= k <= spec.plot_xlim[1]
+        ), (name, k, lo, hi)
+
+
+def test_curves_share_a_range_holding_every_kink():
+    relu, sig = plot.curves([("relu", {"max_value": "20"}), ("sigmoid", None)])
+    assert relu.x[-1] > 20 and sig.x[-1] == relu.x[-1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["plot", "elu:alpha=0.5"], "elu-alpha=0.5.png"),
+        (["plot", "elu", "--alpha", "0.5"], "elu-alpha=0.5.png"),
+        (["plot", "elu"], "elu.png"),
+        (["plot", "elu:alpha=0.5", "elu:alpha=2", "gelu"], "elu-alpha=0.5_elu-alpha=2.0_gelu.png"),
+        (["plot", "leaky_relu", "--negative-slope", "-0.5"], "leaky_relu-negative_slope=-0.5.png"),
+        (
+            ["diff", "leaky_relu", "--negative-slope", "0.1", "--plot"],
+            "leaky_relu-negative_slope=0.1_diff.png",
+        ),
+    ],
+)
+def test_default_file_name_names_the_parameters(runner, tmp_path, monkeypatch, argv, name):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(
+        cli, [*argv, "--size", "2", "2", "--dpi", "50"] if argv[0] == "plot" else argv
+    )
+    assert (result.exit_code, result.stdout, result.stderr) == (0, name + "\n", "")
+    assert os.listdir(tmp_path) == [name]
+
+
+@pytest.mark.parametrize(
+    ("stems", "want"),
+    [
+        (["elu-alpha=0.5"], "elu-alpha=0.5.png"),
+        (["a/b c:d"], "a_b_c_d.png"),
+        ([".hidden"], "hidden.png"),
+        (["-x"], "x.png"),
+        (["é"], "_.png"),
+        ([], "plot.png"),
+        (["relu", "relu"], "relu.png"),
+    ],
+)
+def test_default_file_names_are_safe(stems, want):
+    assert plot.default_file_name(stems) == want
+
+
+def test_long_default_file_names_are_cut_and_kept_apart():
+    a = plot.default_file_name([f"elu-alpha={i}" for i in range(60)])
+    b = plot.default_file_name([f"elu-alpha={i}" for i in range(61)])
+    assert a != b and len(a) <= 124 and len(b) <= 124 and a.endswith(".png")
+
+
+# --- extreme but finite options (issue 13) -------------------------------------------------------
+
+
+def _drawn_png(fig, tmp_path) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return plot.save(fig, tmp_path / "x.png").stat().st_size
+
+
+@pytest.mark.parametrize(
+    ("xlim", "ylim"),
+    [
+        ((-1.7e308, 1.7e308), None),
+        ((-sys.float_info.max, sys.float_info.max), None),
+        (None, (-1e308, 1e308)),
+        ((0.0, 1e308), (0.0, 1.0)),
+        ((-1e308, 5e-324), None),
+        ((0.0, 5e-324), (0.0, 5e-324)),
+        ((1.0, 1.0 + 2**-52), None),
+    ],
+)
+@pytest.mark.parametrize("layout", ["overlay", "panels"])
+def test_extreme_but_finite_ranges_are_drawn(xlim, ylim, layout, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        curves = plot.curves([("relu", None), ("exponential", None)], xlim=xlim, points=51)
+        fig = plot.figure(curves, ylim=ylim, layout=layout, size=(3, 2), dpi=50)
+    assert _drawn_png(fig, tmp_path) > 0
+    for ax in fig.axes:
+        lo, hi = ax.get_xlim()
+        assert math.isfinite(lo) and math.isfinite(hi) and abs(hi) < 1e3 + 1 and lo < hi
+
+
+def test_huge_axes_are_drawn_in_named_units():
+    curves = plot.curves([("relu", None)], xlim=(-1.7e308, 1.7e308), points=5)
+    fig = plot.figure(curves, derivative=False)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "x (\u00d71e308)" and ax.get_ylabel() == "\u00d71e308"
+    x, y = drawn(lines_by_gid(fig)["f:0"])
+    np.testing.assert_allclose(x, [-1.7, -0.85, 0.0, 0.85, 1.7], rtol=1e-15)
+    np.testing.assert_allclose(y, [0, 0, 0, 0.85, 1.7], rtol=1e-15)
+    plain = plot.figure(plot.curves([("relu", None)], points=5), derivative=False)
+    assert plain.axes[0].get_xlabel() == "x" and plain.axes[0].get_ylabel() == ""
+
+
+def test_diff_figure_of_a_huge_range(tmp_path):
+    x = plot.grid(-1e308, 1e308, 201)
+    y = np.where(x > 0, x, 0.0)
+    fig = plot.flavours_figure(x, [("a", y), ("b", y * 0.5)], size=(3, 3), dpi=50)
+    assert _drawn_png(fig, tmp_path) > 0
+    assert fig.axes[1].get_xlabel() == "x (\u00d71e308)"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dpi", "1", "--size", "0.01", "0.01"], "'--dpi': 1.0 is not in the range x>=10"),
+        (["--size", "1e-300", "1e-300"], "is 2e-298 x 2e-298 px: too small (10 px min each way)"),
+        (["--size", "0.01", "0.01", "--dpi", "100"], "is 1 x 1 px: too small"),
+        (["--size", "1e300", "1"], "too large (30000 px max)"),
+    ],
+)
+def test_figure_sizes_out_of_reach_are_one_line(runner, tmp_path, args, message):
+    result = runner.invoke(cli, ["plot", "relu", *args, "-o", str(tmp_path / "s.png")])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_tiny_figures_still_draw(tmp_path):
+    fig = plot.figure(plot.curves([("gelu", None)], points=21), size=(0.1, 0.1), dpi=100)
+    assert _drawn_png(fig, tmp_path) > 0
+    gallery = plot.gallery(["relu", "tanh"], points=21, dpi=plot.MIN_DPI)
+    assert _drawn_png(gallery, tmp_path) > 0
+
+
+def test_control_characters_in_a_title_are_shown_escaped(tmp_path):
+    fig = plot.figure(plot.curves([("relu", None)], points=11), title="a\x01b\x1b[2J $x$")
+    assert fig.get_suptitle() == "a\\x01b\\x1b[2J \\$x\\$"
+    assert _drawn_png(fig, tmp_path) > 0
+
+
+def test_eps_says_nothing_about_transparency(small_figure, tmp_path, caplog):
+    with caplog.at_level("DEBUG"):
+        plot.save(small_figure, tmp_path / "f.eps")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= 30] == []
+
+
+def test_usetex_from_a_style_is_turned_off(tmp_path):
+    (tmp_path / "tex.mplstyle").write_text("text.usetex: True\n")
+    fig = plot.figure(
+        plot.curves([("gelu", None)], points=21), style=str(tmp_path / "tex.mplstyle")
+    )
+    assert _drawn_png(fig, tmp_path) > 0

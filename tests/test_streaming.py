@@ -54,9 +54,9 @@ def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 @pytest.fixture
 def tiny_chunks(monkeypatch):
     """Chunks of a few elements / characters, so every test crosses many chunk edges."""
-    monkeypatch.setattr(io, "ARRAY_CHUNK_ELEMENTS", 7)
-    monkeypatch.setattr(io, "TEXT_BLOCK_CHARS", 23)
-    monkeypatch.setattr(io, "QUOTED_CHUNK_ROWS", 3)
+    monkeypatch.setattr(io.inputs, "ARRAY_CHUNK_ELEMENTS", 7)
+    monkeypatch.setattr(io.text, "TEXT_BLOCK_CHARS", 23)
+    monkeypatch.setattr(io.text, "QUOTED_CHUNK_ROWS", 3)
 
 
 def _specials(dtype) -> np.ndarray:
@@ -244,8 +244,8 @@ TRICKY = {
 def test_text_blocks_read_what_the_csv_module_reads(monkeypatch, case, block):
     text = TRICKY[case]
     fmt = case.split("_")[0]
-    monkeypatch.setattr(io, "TEXT_BLOCK_CHARS", block)
-    monkeypatch.setattr(io, "QUOTED_CHUNK_ROWS", 2)
+    monkeypatch.setattr(io.text, "TEXT_BLOCK_CHARS", block)
+    monkeypatch.setattr(io.text, "QUOTED_CHUNK_ROWS", 2)
     stream = std_io.BufferedReader(std_io.BytesIO(text.encode()))
     table = io.read_text_table(stream, "t", fmt=fmt, header=False)
     rows, numbers = _reference_rows(text.removeprefix("\ufeff"), fmt)
@@ -277,7 +277,7 @@ def test_ragged_row_after_the_first_block(tiny_chunks):
 
 
 def test_long_output_streams_before_a_late_error(monkeypatch, tiny_chunks):
-    monkeypatch.setattr(io, "HOLD_STDOUT", 40)
+    monkeypatch.setattr(io.atomic, "HOLD_STDOUT", 40)
     result = run(["eval", "relu"], input="x\n" + "1\n" * 50 + "bad\n")
     assert result.exit_code == 1 and "line 52" in result.stderr
     assert result.stdout.startswith("x,relu\n1,1.0\n")  # beyond HOLD_STDOUT, data streams
@@ -435,9 +435,9 @@ def _eval_with_fake_terminal(monkeypatch, args: list[str], input: str):
     """Runs eval in-process with stderr pretending to be a terminal."""
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("TERM", "xterm")
-    monkeypatch.setattr(io, "PROGRESS_MIN_SECONDS", 0.0)  # any work counts as long
+    monkeypatch.setattr(io.terminal, "PROGRESS_MIN_SECONDS", 0.0)  # any work counts as long
     real = io.is_tty
-    monkeypatch.setattr(io, "is_tty", lambda stream: stream is sys.stderr or real(stream))
+    monkeypatch.setattr(io.terminal, "is_tty", lambda stream: stream is sys.stderr or real(stream))
     return CliRunner().invoke(cli, args, input=input, catch_exceptions=False)
 
 
@@ -464,7 +464,7 @@ def test_no_progress_bar_when_the_size_is_unknown(monkeypatch):
 def test_no_progress_bar_in_a_pipe(tmp_path):
     x = tmp_path / "x.npy"
     np.save(x, np.zeros(1_200_000))  # over a second of text output: long enough for a bar
-    assert io.PROGRESS_MIN_SECONDS <= 1_200_000 * io._SECONDS_PER_TEXT_VALUE
+    assert io.terminal.PROGRESS_MIN_SECONDS <= 1_200_000 * io.inputs.SECONDS_PER_TEXT_VALUE
     done = subprocess.run(
         [ACTCLI, "eval", "relu", "-i", str(x), "-o", str(tmp_path / "y.csv")],
         capture_output=True,

@@ -160,3 +160,61 @@ def test_termplot_never_imports_matplotlib():
         "assert 'matplotlib' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+# --- the derivative stands out; extreme ranges (issues 12 and 13) -------------------------------
+
+
+def _codes(line: str) -> list[str]:
+    return re.findall(r"\x1b\[([0-9;]*)m", line)
+
+
+def test_derivative_has_its_own_colour():
+    curves = plot.curves([("relu", None), ("elu", None)], points=101)
+    series = termplot.series_of(curves)
+    colours = [s.color for s in series]
+    assert len(set(colours)) == 4 and [s.dashed for s in series] == [False, True, False, True]
+    text = termplot.plot_curves(curves, width=60, color=True)
+    legend = text.splitlines()[-1]
+    assert len({c for c in _codes(legend) if c != "0"}) == 4, legend
+
+
+def test_without_colour_a_derivative_on_the_zero_line_stays_dashed():
+    """leaky_relu' is 0.3 left of 0 and 1 right of it; relu' is 0 left of 0, on the zero line:
+    between its dashes there must be gaps, not the axis' dots."""
+    x = np.linspace(-4.0, 4.0, 401)
+    zero = Series("d", x, np.zeros_like(x), dashed=True)
+    text = render([zero], width=60, height=5, ylim=(-1.0, 1.0), color=False)
+    row = next(line for line in text.splitlines() if "⠤" in line or "⠒" in line or "⠉" in line)
+    cells = row.split("│", 1)[-1].split("┤", 1)[-1]
+    runs = re.findall(r"[^ ]+| +", cells)
+    assert any(r.startswith(" ") for r in runs[1:-1]), row  # empty gaps between the dashes
+    axis_only = render([], width=60, height=5, xlim=(-4, 4), ylim=(-1.0, 1.0), color=False)
+    assert axis_only != text
+
+
+@pytest.mark.parametrize(
+    ("xlim", "ylim"),
+    [
+        ((-1e308, 5e-324), None),
+        ((-1.7e308, 1.7e308), None),
+        (None, (-1e308, 1e308)),
+        (None, (-sys.float_info.max, sys.float_info.max)),
+        ((0.0, 5e-324), (0.0, 5e-324)),
+        ((1.0, 1.0 + 2**-52), None),
+    ],
+)
+def test_extreme_ranges_draw_without_warnings(xlim, ylim):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        curves = plot.curves([("relu", None), ("exponential", None)], xlim=xlim, points=3)
+        text = termplot.plot_curves(curves, width=50, ylim=ylim)
+    assert all(len(line) == 50 for line in text.splitlines())
+
+
+def test_title_control_characters_are_escaped():
+    curves = plot.curves([("relu", None)], points=11)
+    text = termplot.plot_curves(curves, width=40, title="a\x1b[2Jb\x01")
+    assert "\x1b" not in text and text.splitlines()[0].startswith("a\\x1b[2Jb\\x01")

@@ -13,15 +13,20 @@ import gc
 import importlib
 import importlib.util
 import os
-import signal
 import sys
 import traceback
+import warnings
+from types import FrameType
 from typing import Any
 
 import click
 
 from actcli import __version__
-from actcli.cli.common import CONTEXT_SETTINGS, ExitCode, error_boundary, one_line
+from actcli.cli.common import CONTEXT_SETTINGS, BrokenPipe, ExitCode, error_boundary, one_line
+from actcli.cli.streams import guarded_streams, protect_descriptors, silence
+from actcli.errors import printable
+from actcli_launcher import Signalled, exit_now, install
+from actcli_launcher import message as signal_message
 
 # name -> "module:attribute"; a module is imported only when its command runs (or for --help).
 LAZY_COMMANDS = {
@@ -88,41 +93,59 @@ class ActcliGroup(click.Group):
     ) -> Any:
         """Runs the command and exits with ``ExitCode``; errors print one line on stderr."""
         global _debug
-        _debug = bool(os.environ.get("ACTCLI_DEBUG"))
-        code: int = ExitCode.OK
-        try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-            if isinstance(result, int):  # click returns the code of --help / --version exits
-                code = result
-            _flush_stdout()
-        except click.exceptions.Abort:
-            _error("interrupted")
-            code = ExitCode.INTERRUPTED
-        except click.ClickException as exc:
-            code = exc.exit_code
+        _debug = debug_wanted(os.environ.get("ACTCLI_DEBUG"))
+        with guarded_streams():
+            code, message = self._outcome(args, prog_name, complete_var, **extra)
+            if signal_received is not None:
+                # The signal's exception may have come back as another one (a C extension that
+                # was being imported says "ImportError: initialization failed"), or been
+                # swallowed by a library: the signal is what happened.
+                code, message = 128 + signal_received, signal_message(signal_received)
+            if message:
+                _error(message)
             if code == ExitCode.BROKEN_PIPE:
-                _silence_stdout()
-            else:
-                _error(_describe(exc))
-        except BrokenPipeError:  # while flushing, after the command returned
-            _silence_stdout()
-            code = ExitCode.BROKEN_PIPE
-        except KeyboardInterrupt:
-            _error("interrupted")
-            code = ExitCode.INTERRUPTED
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else ExitCode.DATA
-        except Exception as exc:  # a bug: a notice, and the traceback only with --debug
-            if _debug:
-                traceback.print_exc()
-            _error(
-                f"internal error: {type(exc).__name__}: {one_line(str(exc))} "
-                "(this is a bug in actcli; rerun with --debug for the traceback)"
-            )
-            code = ExitCode.DATA
+                silence(sys.stdout)  # the interpreter's last flush must not fail again
         if not standalone_mode:
             return code
         sys.exit(code)
+
+    def _outcome(self, *args: Any, **extra: Any) -> tuple[int, str]:
+        """(exit code, the error line or "") of running the command."""
+        try:
+            result = super().main(*args, standalone_mode=False, **extra)
+            _flush_stdout()
+        except SystemExit as exc:
+            return (exc.code if isinstance(exc.code, int) else ExitCode.DATA), ""
+        except BaseException as exc:
+            if _debug:
+                traceback.print_exc()
+            return _classify(exc)
+        # click returns the code of --help / --version exits
+        return (result if isinstance(result, int) else ExitCode.OK), ""
+
+
+def _classify(exc: BaseException) -> tuple[int, str]:
+    """(exit code, error line) for an exception that ended a command."""
+    if isinstance(exc, Signalled):  # raised by the handlers main() installs
+        return exc.exit_code, exc.message
+    if isinstance(exc, (KeyboardInterrupt, click.exceptions.Abort)):
+        return ExitCode.INTERRUPTED, "interrupted"
+    if isinstance(exc, (BrokenPipeError, BrokenPipe)):  # the reader went away: quietly
+        return ExitCode.BROKEN_PIPE, ""
+    if isinstance(exc, click.ClickException):
+        return exc.exit_code, _describe(exc)
+    if not isinstance(exc, Exception):
+        raise exc  # GeneratorExit and other interpreter-level exits are not ours to report
+    return ExitCode.DATA, (  # a bug: a notice, and the traceback only with --debug
+        f"internal error: {type(exc).__name__}: {one_line(str(exc))} "
+        "(this is a bug in actcli; rerun with --debug for the traceback)"
+    )
+
+
+def debug_wanted(value: str | None) -> bool:
+    """``ACTCLI_DEBUG``: set to 1, true, yes or on (any case); unset, empty, 0, false, no, off
+    leave it off (``ACTCLI_DEBUG=0`` used to turn tracebacks on)."""
+    return (value or "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def _describe(exc: click.ClickException) -> str:
@@ -137,10 +160,9 @@ def _describe(exc: click.ClickException) -> str:
 
 
 def _error(message: str) -> None:
-    if _debug and sys.exc_info()[0] is not None:
-        traceback.print_exc()
     try:
-        click.echo(f"actcli: error: {message}", err=True)
+        # Escaped: a file name or a cell quoted in the message may hold terminal escapes.
+        click.echo(f"actcli: error: {printable(message)}", err=True)
     except OSError:
         pass  # stderr gone too: nothing more we can say
 
@@ -148,16 +170,6 @@ def _error(message: str) -> None:
 def _flush_stdout() -> None:
     if sys.stdout is not None:
         sys.stdout.flush()
-
-
-def _silence_stdout() -> None:
-    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush is quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass  # not a real file descriptor (CliRunner): nothing will flush to a pipe
 
 
 def _debug_callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -192,19 +204,56 @@ def cli() -> None:
     """
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    # Raised as an exception so open temporary files are removed on the way out.
-    raise SystemExit(ExitCode.TERMINATED)
+# -- the process: signals, warnings, the end ---------------------------------------------------
+
+_running = False  # a command runs: a signal raises Signalled (else it ends the process at once)
+signal_received: int | None = None  # the first terminating signal, once one arrived
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    """Raised as an exception while a command runs, so temporary files are removed on the way
+    out; a second signal while that happens is ignored, a third ends the process at once."""
+    global signal_received, _signals_seen
+    _signals_seen += 1
+    if not _running or _signals_seen > 2:
+        exit_now(signum)
+    if signal_received is None:
+        signal_received = signum
+        raise Signalled(signum)
+
+
+_signals_seen = 0
+
+
+def _unraisable(info: Any) -> None:
+    """Errors Python cannot raise (in ``__del__``, at exit) are shown only with --debug; a
+    ``Signalled`` that lands there still decides the exit (``signal_received``)."""
+    if _debug and not isinstance(info.exc_value, Signalled):
+        sys.__unraisablehook__(info)
 
 
 def main() -> None:
-    """Console-script entry point (``actcli``) and ``python -m actcli``."""
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    """Console-script entry point (``actcli``, through ``actcli_launcher``) and
+    ``python -m actcli``: the process around ``cli.main`` (see ``actcli_launcher``)."""
+    global _running
+    protect_descriptors()
+    install(_on_signal)
+    sys.unraisablehook = _unraisable
+    if not debug_wanted(os.environ.get("ACTCLI_DEBUG")) and "--debug" not in sys.argv[1:2]:
+        # Library warnings (NumPy, matplotlib) are not for the user of a command; the in-process
+        # tests turn them into errors instead, so each one is fixed where it starts.
+        warnings.simplefilter("ignore")
+    code: int = ExitCode.DATA
     try:
-        cli.main()
+        _running = True
+        code = cli.main(standalone_mode=False)
+    except Signalled as exc:  # in the instants around the group's own boundary
+        code = exc.exit_code
+        _error(exc.message)
     finally:
+        _running = False
         # The process ends here and the OS takes its memory back whole: frozen objects are left
         # out of the interpreter's collections at exit (about 90 ms once matplotlib is loaded,
         # a sixth of a plot run). Only here, never in cli.main, which tests call in-process.
         gc.freeze()
+    sys.exit(code)

@@ -26,6 +26,7 @@ from actcli.cli.common import (
     split_spec,
     split_tokens,
 )
+from actcli.cli.streams import require_stdout
 from actcli.errors import UsageError
 from actcli.registry import Param, Spec
 
@@ -169,17 +170,19 @@ def diff_cmd(
         params[key] = value
     values = [*leading, *values_after_dashdash]
     xs = _points(values, ranges, linspaces)
-    if plot_ and output not in (None, "-"):
+    if plot_:
         from actcli import plot  # lazy: matplotlib only for --plot
 
-        plot.check_output(output)  # fail before computing anything
+        if output not in (None, "-"):
+            plot.check_output(output)  # fail before computing anything
+        require_stdout()  # the file's path is printed
     result = frameworks.evaluate(name, xs, params, derivative=derivative)
     _check_comparable(name, result)
     for _, reason in result["skipped"]:
         if "has no parameter" in reason:
             io.warn(f"{reason}: left out")
     if plot_:
-        _plot(name, result, output, derivative=derivative, fmt=fmt)
+        _plot(name, params, result, output, derivative=derivative, fmt=fmt)
         return
     rows = frameworks.diff_rows(result)
     io.write_output(_table(rows), fmt=fmt, output=output, precision=precision)
@@ -222,7 +225,13 @@ def _table(rows: list[dict[str, Any]]) -> io.OutputTable:
 
 
 def _plot(
-    name: str, result: dict[str, Any], output: str | None, *, derivative: bool, fmt: str | None
+    name: str,
+    params: dict[str, str],
+    result: dict[str, Any],
+    output: str | None,
+    *,
+    derivative: bool,
+    fmt: str | None,
 ) -> None:
     from actcli import plot  # lazy: matplotlib only for --plot
 
@@ -242,7 +251,9 @@ def _plot(
         title=f"{what}{form} in " + ", ".join(v.title for v in variants.values()),
         derivative=derivative,
     )
-    path = output if output not in (None, "-") else f"{form.replace('/', '_')}_diff.png"
+    # gelu_diff.png; leaky_relu-negative_slope=0.1_diff.png: the parameters given keep them apart.
+    stem = plot.file_stem(form, [f"{k}={v}" for k, v in params.items()]) + "_diff"
+    path = output if output not in (None, "-") else plot.default_file_name([stem])
     plot.save(fig, path)
     click.echo(str(Path(path)))
     sys.stdout.flush()

@@ -77,6 +77,14 @@ class EvalCommand(ActivationCommand):
     "Default: the first numeric column; for softmax-like functions every numeric column.",
 )
 @click.option(
+    "--missing",
+    type=click.Choice(io.MISSING_CHOICES),
+    default="keep",
+    show_default=True,
+    help="An empty or NA cell (NA, N/A, null, None, ...) in an x column of text input: keep the "
+    "row with empty results (NaN in .npy, null in JSON), skip the row, or stop with an error.",
+)
+@click.option(
     "--header/--no-header",
     default=None,
     help="Whether the input's first row is a header (default: detected).",
@@ -120,6 +128,7 @@ def eval_cmd(
     input_format: str | None,
     columns: tuple[str, ...],
     header: bool | None,
+    missing: str,
     derivative: bool,
     jacobian: bool,
     dtype: str | None,
@@ -165,6 +174,7 @@ def eval_cmd(
             header=header,
             all_numeric=axiswise,
             dtype=dtype,
+            missing=missing,
         ) as source,
         core_threads(threads),
     ):
@@ -229,23 +239,46 @@ def _progress(
     ):
         yield lambda done: None
         return
-    from actcli.table import progress_bar
+    from actcli.io.terminal import progress_bar
 
     color = io.color_wanted(sys.stderr)
-    label = f"actcli eval: {os.path.basename(source.source)}"
+    label = f"actcli eval: {os.path.basename(source.source)}"  # escaped by progress_bar
     with progress_bar(source.total, label, sys.stderr, color=color) as advance:
         yield advance
 
 
-def _evaluate(acts: Sequence[Activated], x: np.ndarray, *, derivative: bool) -> list[Any]:
-    """(label, array) per result column group: the core is called once per chunk of rows."""
+def _evaluate(acts: Sequence[Activated], data: io.Input, *, derivative: bool) -> list[Any]:
+    """(label, array, missing) per result column group: the core is called once per chunk of
+    rows; ``missing`` marks the results of missing inputs (NaN in the array), or is None."""
+    x = data.x
     results = []
     for act in acts:
-        results.append((act.label, actcli.get(act.spec.name)(x, **act.params)))
+        mask = _missing_results(act, data.missing)
+        results.append((act.label, actcli.get(act.spec.name)(x, **act.params), mask))
         if derivative:
             prime = actcli.derivative(act.spec.name)(x, **act.params)
-            results.append((derivative_label(act), prime))
-    return results
+            results.append((derivative_label(act), prime, mask))
+    return [(label, _blanked(np.asarray(y), mask), mask) for label, y, mask in results]
+
+
+def _missing_results(act: Activated, missing: np.ndarray | None) -> np.ndarray | None:
+    """Where an activation's results come from missing inputs: the same cells for elementwise
+    functions, the whole vector for axis-wise ones."""
+    if missing is None or not missing.any():
+        return None
+    if not act.spec.axiswise:
+        return missing
+    axis = act.params.get("axis", -1)
+    try:
+        return np.any(missing, axis=axis, keepdims=True)
+    except (ValueError, TypeError, np.exceptions.AxisError):
+        return np.full((1,) * missing.ndim, True)
+
+
+def _blanked(y: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    if mask is None or y.dtype.kind != "f":
+        return y
+    return np.where(mask, np.array(np.nan, y.dtype), y)  # NaN in .npy; empty cells in text
 
 
 def _input_columns(data: io.Input) -> list[io.Column]:
@@ -259,13 +292,20 @@ def _input_columns(data: io.Input) -> list[io.Column]:
     return [io.Column(name, x[:, j]) for j, name in enumerate(data.x_names)]
 
 
-def _result_columns(label: str, y: np.ndarray, x_names: Sequence[str]) -> list[io.Column]:
+def _result_columns(
+    label: str, y: np.ndarray, x_names: Sequence[str], mask: np.ndarray | None
+) -> list[io.Column]:
+    if mask is not None:
+        mask = np.broadcast_to(mask, y.shape)
     if y.ndim <= 1:
-        return [io.Column(label, y.reshape(-1))]
+        flat = None if mask is None else mask.reshape(-1)
+        return [io.Column(label, y.reshape(-1), flat)]
     width = y.shape[1]
-    if width == len(x_names):
-        return [io.Column(f"{label}[{name}]", y[:, j]) for j, name in enumerate(x_names)]
-    return [io.Column(f"{label}[{j + 1}]", y[:, j]) for j in range(width)]  # glu: half width
+    names = x_names if width == len(x_names) else [str(j + 1) for j in range(width)]  # glu: half
+    return [
+        io.Column(f"{label}[{name}]", y[:, j], None if mask is None else mask[:, j])
+        for j, name in enumerate(names)
+    ]
 
 
 def _npy_array(arrays: Sequence[np.ndarray]) -> np.ndarray:
@@ -277,8 +317,8 @@ def _npy_array(arrays: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _value_table(acts: Sequence[Activated], data: io.Input, *, derivative: bool) -> io.OutputTable:
-    results = _evaluate(acts, data.x, derivative=derivative)
-    arrays = [y for _, y in results]
+    results = _evaluate(acts, data, derivative=derivative)
+    arrays = [y for _, y, _ in results]
     try:
         array = _npy_array(arrays)
     except UsageError as exc:
@@ -296,7 +336,7 @@ def _value_table(acts: Sequence[Activated], data: io.Input, *, derivative: bool)
             ),
         )
     columns = [
-        c for label, y in results for c in _result_columns(label, np.asarray(y), data.x_names)
+        c for label, y, mask in results for c in _result_columns(label, y, data.x_names, mask)
     ]
     rows = 1 if data.x.ndim == 0 else data.x.shape[0]
     if any(len(c) != rows for c in columns):
@@ -309,13 +349,19 @@ def _value_table(acts: Sequence[Activated], data: io.Input, *, derivative: bool)
                 text_error="these results have different lengths: evaluate them one at a time",
             )
         return io.OutputTable(columns, data.names_known, array=array, npy_error=npy_error)
+    inputs = _input_columns(data)
+    names = [c.name for c in inputs]
+    key = names.index(data.x_names[0]) if data.x_names and data.x_names[0] in names else 0
     return io.OutputTable(
-        _input_columns(data) + columns, data.names_known, array=array, npy_error=npy_error
+        inputs + columns, data.names_known, array=array, npy_error=npy_error, key=key
     )
 
 
 def _jacobian_table(act: Activated, data: io.Input) -> io.OutputTable:
     jac = np.asarray(actcli.jacobian(act.spec.name)(data.x, **act.params))
+    missing = data.missing is not None and bool(data.missing.any())
+    if missing:  # a vector with a missing cell has no Jacobian: every entry empty (NaN in .npy)
+        jac = np.full_like(jac, np.nan)
     matrix = jac[0] if jac.ndim == 3 and jac.shape[0] == 1 else jac
     if matrix.ndim != 2:
         return io.OutputTable(
@@ -330,5 +376,6 @@ def _jacobian_table(act: Activated, data: io.Input) -> io.OutputTable:
         wrt = [f"{data.x_names[0]}{j + 1}" for j in range(matrix.shape[1])]
     else:
         wrt = list(data.x_names)
-    columns = [io.Column(f"d/d{name}", matrix[:, j]) for j, name in enumerate(wrt)]
+    blank = np.full(matrix.shape[0], True) if missing else None
+    columns = [io.Column(f"d/d{name}", matrix[:, j], blank) for j, name in enumerate(wrt)]
     return io.OutputTable(columns, True, array=jac)

@@ -257,7 +257,8 @@ def info_cmd(name: str, fmt: str, like: str | None) -> None:
     to_tty = io.is_tty(sys.stdout)
     with io.atomic_output("-", binary=False) as stream:
         if to_tty:
-            from actcli.table import render_rows, render_sections
+            from actcli.io.table import render_rows
+            from actcli.io.terminal import render_sections
 
             color = io.color_wanted(stream)
             render_sections(spec.name, sections, stream, color=color)
@@ -285,7 +286,7 @@ def _render_blocks(blocks: list[tuple[int, str, str]], stream: Any, *, color: bo
     from rich.padding import Padding  # lazy: start-up time
     from rich.text import Text
 
-    from actcli.table import make_console
+    from actcli.io.terminal import make_console
 
     console = make_console(stream, color=color)
     for indent, label, text in blocks:

@@ -153,7 +153,7 @@ def list_cmd(names_only: bool, with_properties: bool, fmt: str | None, output: s
             for r, p in zip(rows, props, strict=True)
         ]
     if chosen == "table":
-        from actcli.table import render_records
+        from actcli.io.terminal import render_records
 
         if props is not None:
             # A terminal cannot hold properties and formulas side by side (csv and json have

@@ -17,15 +17,10 @@ from actcli import plot, termplot
 from actcli.errors import UsageError
 
 from .common import activation_command, like_option, parse_activations, split_tokens
+from .streams import require_stdout
 
 # Beyond this a curve gains nothing visible and memory grows; --points 10**9 is a typo.
 MAX_POINTS = 1_000_000
-
-
-def _default_output(names: list[str]) -> str:
-    # A file name from the canonical names: "relu.png", "elu_gelu.png", "gallery.png".
-    stem = "_".join(dict.fromkeys(names)) if names else "gallery"
-    return stem.replace("/", "_") + ".png"
 
 
 def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
@@ -46,7 +41,7 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
     "--derivative/--no-derivative",
     default=True,
     show_default=True,
-    help="Draw the derivative (dashed, same colour).",
+    help="Draw the derivative (dashed, in a colour of its own, over the function).",
 )
 @click.option(
     "--layout",
@@ -79,7 +74,7 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
 )
 @click.option(
     "--dpi",
-    type=click.FloatRange(min=1),
+    type=click.FloatRange(min=plot.MIN_DPI),
     default=None,
     help=f"Dots per inch. Default: {plot.DEFAULT_DPI} ({plot.GALLERY_DPI} for --all).",
 )
@@ -135,7 +130,7 @@ def plot_cmd(
 ) -> None:
     """Plot activation functions and their derivatives.
 
-    Each function is a solid line and its derivative a dashed line of the same colour; kinks
+    Each function is a solid line and its derivative a dashed line in the next colour; kinks
     (relu at 0, relu6 at 0 and 6, ...) are sampled exactly. Parameters: options for a single
     name (actcli plot elu --alpha 0.5), NAME:param=value for several; the same activation may
     appear twice. Axis-wise functions are drawn along one coordinate of a 2-vector:
@@ -193,6 +188,8 @@ def plot_cmd(
         )
     if output is not None:
         plot.check_output(output)  # fail before computing anything
+    if term or output is None:
+        require_stdout()  # the plot, or the written file's path, goes there
     activated = parse_activations(names, activation_params, like=like)
     curves = plot.curves([(a.spec, a.params) for a in activated], xlim=xlim, points=points)
     if term:
@@ -214,7 +211,9 @@ def plot_cmd(
         style=style,
         interactive=interactive,
     )
-    _write(fig, output, [c.spec.name for c in curves], dpi=dpi, show=show, interactive=interactive)
+    # relu.png, elu-alpha=0.5.png, elu_gelu.png: the non-default parameters keep two plots apart.
+    stems = [plot.file_stem(c.spec.name, c.spec.changed_params(c.params)) for c in curves]
+    _write(fig, output, stems, dpi=dpi, show=show, interactive=interactive)
 
 
 def _gallery(
@@ -233,6 +232,7 @@ def _gallery(
     xlim: Any,
 ) -> None:
     if term:
+        require_stdout()
         for name in actcli.names():
             spec = actcli.spec(name)
             curves = [plot.curve(spec, plot.example_params(spec), xlim=xlim, points=points)]
@@ -249,6 +249,8 @@ def _gallery(
         raise UsageError("--all gives each panel its function's own range: drop --xlim/--ylim")
     if output is not None:
         plot.check_output(output)
+    else:
+        require_stdout()  # the written file's path goes there
     interactive = show and plot.has_display()
     fig = plot.gallery(
         points=points,
@@ -258,7 +260,7 @@ def _gallery(
         title=title,
         interactive=interactive,
     )
-    _write(fig, output, [], dpi=dpi, show=show, interactive=interactive)
+    _write(fig, output, ["gallery"], dpi=dpi, show=show, interactive=interactive)
 
 
 def _term_heading(
@@ -294,7 +296,7 @@ def _echo_term(
 def _write(
     fig: Any,
     output: str | None,
-    names: list[str],
+    stems: list[str],
     *,
     dpi: float | None,
     show: bool,
@@ -306,7 +308,7 @@ def _write(
     if interactive and plot.show(fig):
         return
     if output is None:
-        output = _default_output(names)
+        output = plot.default_file_name(stems)
         plot.save(fig, output, dpi=dpi)
         if show:
             click.echo("actcli: no display for --show; wrote the file instead", err=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from actcli.errors import UsageError
-from actcli.registry import Param, Spec
+from actcli.spec_types import Param, Spec
 
 from ._array import rowwise
 from ._stable import mul_exp, sigmoid, two_prod, two_sum

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from actcli.registry import Param, Spec
+from actcli.spec_types import Param, Spec
 
 from . import axiswise, rectifiers
 from ._array import NATIVE_DTYPES, above, elementwise, fix_nan, times
@@ -203,7 +203,7 @@ SPECS = (
         name="layers.ThresholdedReLU",
         fn=thresholded_relu,
         prime=thresholded_relu_prime,
-        aliases=("ThresholdedReLU", "keras.layers.ThresholdedReLU"),
+        aliases=("ThresholdedReLU",),
         params=(Param("theta", 1.0, rule="theta >= 0", help="values above it pass through"),),
         formula="x for x > theta, else 0",
         prime_formula="1 for x > theta, else 0",

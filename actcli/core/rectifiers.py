@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from actcli.registry import Param, Spec
+from actcli.spec_types import Param, Spec
 
 from ._array import (
     NATIVE_DTYPES,

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from actcli.registry import Param, Spec
+from actcli.spec_types import Param, Spec
 
 from ._array import above_half, elementwise, fix_nan
 from ._stable import (

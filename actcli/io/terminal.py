@@ -1,11 +1,45 @@
-"""rich rendering for terminals. rich is imported inside the functions (start-up time: commands
-that write CSV never load it)."""
+"""The terminal: whether a stream is one, its width, colour, escaping what comes from outside,
+progress bars and the rich renderers of ``list`` and ``info`` (rich is imported inside the
+functions: commands that write CSV never load it)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
+
+from actcli.errors import printable
+
+PROGRESS_MIN_SECONDS = 1.0
+
+
+def is_tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def color_wanted(stream: Any) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
+    if not is_tty(stream) or os.environ.get("NO_COLOR"):
+        return False
+    return os.environ.get("TERM") != "dumb"
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns: $COLUMNS when set, else the terminal's own, else 80."""
+    return max(1, shutil.get_terminal_size((80, 24)).columns)
+
+
+def progress_wanted(*, quiet: bool, stream: Any, seconds: float) -> bool:
+    """A progress bar only for work of about a second or more, only on a terminal (never in a
+    pipe, a file or a CI log), never with --quiet or TERM=dumb."""
+    if quiet or seconds < PROGRESS_MIN_SECONDS or not is_tty(stream):
+        return False
+    return os.environ.get("TERM") != "dumb" and not os.environ.get("CI")
 
 
 def make_console(stream: IO[str], *, color: bool, width: int | None = None) -> Any:
@@ -26,7 +60,7 @@ def make_console(stream: IO[str], *, color: bool, width: int | None = None) -> A
     )
 
 
-def _new_table(title: str | None, color: bool) -> Any:
+def new_table(title: str | None, color: bool) -> Any:
     """The house table: a rule under the header, no outer edge (rich imported here only)."""
     from rich import box
     from rich.table import Table
@@ -40,27 +74,6 @@ def _new_table(title: str | None, color: bool) -> Any:
     )
 
 
-def render_rows(
-    names: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    text_columns: Sequence[bool],
-    stream: IO[str],
-    *,
-    color: bool = False,
-    width: int | None = None,
-    title: str | None = None,
-) -> None:
-    """Prints a table: numbers right-aligned (so digits line up), text left-aligned."""
-    table = _new_table(title, color)
-    for name, is_text in zip(names, text_columns, strict=True):
-        table.add_column(
-            name, justify="left" if is_text else "right", no_wrap=True, overflow="fold"
-        )
-    for row in rows:
-        table.add_row(*row)
-    make_console(stream, color=color, width=width).print(table)
-
-
 def render_records(
     columns: Sequence[str],
     records: Sequence[Sequence[str]],
@@ -72,7 +85,7 @@ def render_records(
     wrap: Sequence[str] = (),
 ) -> None:
     """A table of text records (``actcli list``); columns named in ``wrap`` may wrap."""
-    table = _new_table(title, color)
+    table = new_table(title, color)
     for name in columns:
         table.add_column(name, no_wrap=name not in wrap, overflow="fold")
     for record in records:
@@ -135,5 +148,5 @@ def progress_bar(
         redirect_stdout=False,  # data goes to stdout as it is, never through the bar's console
         redirect_stderr=False,
     ) as progress:
-        task = progress.add_task(description, total=total)
+        task = progress.add_task(printable(description), total=total)
         yield lambda done: progress.update(task, completed=min(done, total))
