@@ -35,6 +35,9 @@ COVERED = [
     ("elu", {}),
     ("elu", {"alpha": 3.7}),
     ("selu", {}),
+    ("celu", {}),
+    ("celu", {"alpha": 100.0}),
+    ("softsign", {}),
 ]
 # The default profile: an exp-based kernel, the erfcx one, a parameter, a float32 narrow flag.
 QUICK = [("sigmoid", {}), ("gelu", {}), ("elu", {"alpha": 3.7})]
@@ -157,7 +160,7 @@ def test_pure_numpy_and_small_arrays_never_load(monkeypatch):
     # float16, array parameters and kernels without a compiled form take the NumPy path.
     h = np.zeros(8, np.float16)
     assert _compiled.lookup(smooth.sigmoid.kernel, h, h.copy(), {}) is None
-    assert _compiled.lookup(smooth.softsign.kernel, x, x.copy(), {}) is None
+    assert _compiled.lookup(smooth.tanh_shrink.kernel, x, x.copy(), {}) is None
 
 
 def test_small_arrays_do_not_import_numba():

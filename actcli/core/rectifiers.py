@@ -201,7 +201,9 @@ def _div_exact(x, alpha):
     q = x / alpha
     p, e = two_prod(q, np.full_like(q, alpha))
     r = ((x - p) - e) / alpha
-    return q, select(np.isfinite(r), r, 0.0)
+    # Dropped where it is no correction: inf - inf, or |q| beyond 2^53 (two_prod's split
+    # loses bits there), where exp(q) is 0 and a large r of either sign gave 0 * (1 + r) = -0.0.
+    return q, select(np.abs(r) < 1.0, r, 0.0)
 
 
 @elementwise

@@ -107,6 +107,10 @@ _TABLE: dict[str, Callable[..., tuple[str, float] | None]] = {
     "actcli.core.rectifiers.elu": lambda alpha=1.0: ("elu_loop", float(alpha)),
     "actcli.core.rectifiers.elu_prime": lambda alpha=1.0: ("elu_prime_loop", float(alpha)),
     "actcli.core.rectifiers.selu": lambda: ("selu_loop", 0.0),
+    "actcli.core.rectifiers.celu": lambda alpha=1.0: ("celu_loop", float(alpha)),
+    "actcli.core.rectifiers.celu_prime": lambda alpha=1.0: ("celu_prime_loop", float(alpha)),
+    "actcli.core.smooth.softsign": lambda: ("softsign_loop", 0.0),
+    "actcli.core.smooth.softsign_prime": lambda: ("softsign_prime_loop", 0.0),
     "actcli.core.rectifiers.selu_prime": lambda: ("selu_prime_loop", 0.0),
 }
 

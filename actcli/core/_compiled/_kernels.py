@@ -511,6 +511,47 @@ def selu_prime(x):
 
 
 @prim
+def celu(x, alpha):
+    """x for x >= 0 (or |x / alpha| < 1e-20, where alpha expm1(x / alpha) = x), else
+    alpha expm1(x / alpha)."""
+    q = _nonpositive(x) / alpha
+    y = x if (x >= 0.0 or abs(q) < 1e-20) else alpha * expm1_neg(q)
+    return y if x == x else x
+
+
+@prim
+def celu_prime(x, alpha):
+    """exp(x / alpha) below 0 with the rounding of q = x / alpha undone: exp(q + r), r the
+    exact remainder (x - q alpha) / alpha (an FMA), which exp amplifies by |q|."""
+    xm = min(x, 0.0)
+    q = xm / alpha
+    r = fma(-q, alpha, xm) / alpha
+    r = r if abs(r) < 1.0 else 0.0  # inf - inf at x = -inf
+    p, s1, s2 = exp_parts(q, r)
+    y = 1.0 if x > 0.0 else (p * s1) * s2
+    return y if x == x else x
+
+
+# softsign ---------------------------------------------------------------------------------------
+
+
+@prim
+def softsign(x):
+    """sign(x) / (1 + 1 / |x|), monotone (see core/smooth.py); x itself below 2^-60."""
+    a = abs(x)
+    y = 1.0 / (1.0 + 1.0 / a)
+    y = a if a < 2.0**-60 else y
+    return _copysign(y, x) if x == x else x
+
+
+@prim
+def softsign_prime(x):
+    r = 1.0 / (1.0 + abs(x))
+    y = r * r
+    return y if x == x else x
+
+
+@prim
 def _above_half(x, y, narrow):
     """_array.above_half for one lane, where narrow (the output is float32) is true."""
     nudge = narrow and abs(x) < 2.0**-60 and x != 0.0
@@ -653,3 +694,27 @@ def selu_loop(x, out, a, narrow):
 def selu_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
         out[i] = _store(selu_prime(float(x[i])), narrow)
+
+
+@loop
+def celu_loop(x, out, a, narrow):
+    for i in range(x.shape[0]):
+        out[i] = _store(celu(float(x[i]), a), narrow)
+
+
+@loop
+def celu_prime_loop(x, out, a, narrow):
+    for i in range(x.shape[0]):
+        out[i] = _store(celu_prime(float(x[i]), a), narrow)
+
+
+@loop
+def softsign_loop(x, out, a, narrow):
+    for i in range(x.shape[0]):
+        out[i] = _store(softsign(float(x[i])), narrow)
+
+
+@loop
+def softsign_prime_loop(x, out, a, narrow):
+    for i in range(x.shape[0]):
+        out[i] = _store(softsign_prime(float(x[i])), narrow)
