@@ -421,10 +421,24 @@ def rowwise(
         block = max(1, CHUNK // max(n * (m if is_matrix else 1), 1))
         count = -(-rows.shape[0] // block)
 
+        fast = None  # large arrays: the compiled loop, if there is one (see elementwise)
+        if rows.size >= _compiled.MIN_SIZE and not extra and not is_matrix and not params:
+            fast = _compiled.lookup_rows(kernel, rows, out)
+
         def work(indices: Iterator[int]) -> None:
             with np.errstate(all="ignore"):  # as in elementwise: discarded lanes may overflow
                 for i in indices:
                     start, stop = i * block, (i + 1) * block
+                    if fast is not None:
+                        chunk = np.ascontiguousarray(rows[start:stop])
+                        special = fast(chunk, out[start:stop])
+                        if not special.any():
+                            continue
+                        # +inf, NaN or only -inf in a row: the NumPy kernel's rules.
+                        picked = np.flatnonzero(special) + start
+                        rows64 = np.ascontiguousarray(rows[picked], dtype=np.float64)
+                        out[picked] = chosen(rows64, **params)
+                        continue
                     # C order whatever the axis: a reduction along rows of another layout may
                     # sum in another order, so a row's bits would depend on its neighbours.
                     chunk = np.ascontiguousarray(rows[start:stop], dtype=np.float64)

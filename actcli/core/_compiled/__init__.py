@@ -1,7 +1,8 @@
 """Compiled inner loops (numba) for large arrays; the NumPy kernels stay the reference.
 
-``lookup(kernel, dtype, params)`` gives ``elementwise`` a function ``fast(x_block, out_block)``
-that fills the block in one vectorized pass, or None: then the NumPy kernel runs, as it always
+``lookup(kernel, x, out, params)`` gives ``elementwise`` a function ``fast(x_block, out_block)``
+that fills the block in one vectorized pass (``lookup_rows`` does the same for softmax,
+log_softmax and glu in ``rowwise``), or None: then the NumPy kernel runs, as it always
 does for float16, for parameters given as arrays, for functions without a compiled kernel, for
 arrays smaller than ``MIN_SIZE`` elements, where numba is not installed (no wheel for the
 platform), and under ``ACTCLI_PURE_NUMPY=1``.
@@ -149,5 +150,44 @@ def lookup(
 
     def fast(xb: np.ndarray, ob: np.ndarray) -> None:
         compiled(xb, ob, a, narrow)
+
+    return fast
+
+
+# Axis-wise kernels (rows of a 2-D block) -> loop name.
+_ROWS: dict[str, str] = {
+    "actcli.core.axiswise.softmax_kernel": "softmax_rows",
+    "actcli.core.axiswise._log_softmax": "log_softmax_rows",
+    "actcli.core.axiswise.glu_kernel": "glu_rows",
+}
+
+
+def lookup_rows(
+    kernel: Callable[..., Any], rows: np.ndarray, out: np.ndarray
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+    """``fast(x_rows, out_rows) -> special`` for an axis-wise kernel on C-contiguous 2-D
+    blocks of one float32/float64 dtype, or None; ``special`` flags the rows (+inf, NaN, only
+    -inf) the caller must compute with the NumPy kernel."""
+    name = _ROWS.get(f"{kernel.__module__}.{kernel.__qualname__}")
+    if name is None or rows.dtype not in _DTYPES or out.dtype != rows.dtype or not usable():
+        return None
+    if name == "glu_rows" and rows.shape[1] % 2:
+        return None  # the NumPy kernel says why
+    module = load()
+    if module is None:
+        return None
+    compiled = getattr(module, name)
+    narrow = rows.dtype.itemsize == 4
+    probe = np.ascontiguousarray(rows[:1])
+    try:
+        compiled(probe, np.empty((1, out.shape[1]), out.dtype), np.zeros(1, np.bool_), narrow)
+    except Exception as exc:  # numba could not compile it here: NumPy from now on
+        _state["error"] = exc
+        return None
+
+    def fast(xb: np.ndarray, ob: np.ndarray) -> np.ndarray:
+        special = np.zeros(xb.shape[0], np.bool_)
+        compiled(xb, ob, special, narrow)
+        return special
 
     return fast

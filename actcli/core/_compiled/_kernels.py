@@ -21,6 +21,7 @@ cached loop: a primitive edited in another file would leave stale machine code b
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
@@ -260,6 +261,7 @@ def erfcx(t):
 
 
 loop = njit(nogil=True, cache=True, error_model="numpy")
+rows_loop = njit(nogil=True, cache=True, error_model="numpy")
 
 _SIGN = -(2**63)
 _SQRT1_2 = 0.70710678118654752440
@@ -718,3 +720,136 @@ def softsign_loop(x, out, a, narrow):
 def softsign_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
         out[i] = _store(softsign_prime(float(x[i])), narrow)
+
+
+# axis-wise: rows of a 2-D block -----------------------------------------------------------------
+# (x, out, special, narrow): x and out of shape (rows, n) (glu: out (rows, n / 2)); special[r]
+# is set to 1 for a row with +inf, NaN or only -inf entries, which the caller recomputes with the NumPy
+# kernel (+inf entries share the mass: _special_softmax), and the loop leaves alone.
+
+
+@prim
+def _two_sum_lo(a, b, s):
+    """The rounding error of s = a + b (Knuth)."""
+    bb = s - a
+    return (a - (s - bb)) + (b - bb)
+
+
+@prim
+def _shift_lo(v, m, zh):
+    """The rounding error of zh = v - m, 0 where v is infinite (inf - inf)."""
+    lo = _two_sum_lo(v, -m, zh)
+    return lo if abs(lo) <= 1.0 else 0.0
+
+
+@prim
+def _row_max(x, r):
+    """(max, index of the first maximum, whether the row is special) for row r of x."""
+    m = float(x[r, 0])
+    top = 0
+    nan = False
+    for j in range(x.shape[1]):
+        v = float(x[r, j])
+        nan = nan or v != v
+        if v > m:
+            m, top = v, j
+    return m, top, nan or not abs(m) <= 1.7976931348623157e308
+
+
+@prim
+def _row_exp(x, r, m, top, buf):
+    """buf[j] = exp(x_j - m), the difference as a double-double (its rounding would be
+    amplified by exp); returns rest = the sum over every entry but the maximum at top (a
+    fixed order: the same bits on every run)."""
+    n = x.shape[1]
+    for j in range(n):
+        v = float(x[r, j])
+        zh = v - m
+        p, s1, s2 = exp_parts(zh, _shift_lo(v, m, zh))
+        buf[j] = (p * s1) * s2
+    buf[top] = 0.0
+    # Four compensated (two-sum) accumulators, interleaved: a plain running sum of 1000
+    # terms was 10 ULP off in float64, NumPy's pairwise sum about 2.
+    s0 = s1_ = s2_ = s3 = 0.0
+    c0 = c1 = c2 = c3 = 0.0
+    k = 0
+    while k + 4 <= n:
+        t0 = s0 + buf[k]
+        c0 += _two_sum_lo(s0, buf[k], t0)
+        s0 = t0
+        t1 = s1_ + buf[k + 1]
+        c1 += _two_sum_lo(s1_, buf[k + 1], t1)
+        s1_ = t1
+        t2 = s2_ + buf[k + 2]
+        c2 += _two_sum_lo(s2_, buf[k + 2], t2)
+        s2_ = t2
+        t3 = s3 + buf[k + 3]
+        c3 += _two_sum_lo(s3, buf[k + 3], t3)
+        s3 = t3
+        k += 4
+    while k < n:
+        t0 = s0 + buf[k]
+        c0 += _two_sum_lo(s0, buf[k], t0)
+        s0 = t0
+        k += 1
+    return ((s0 + s1_) + (s2_ + s3)) + ((c0 + c1) + (c2 + c3))
+
+
+@rows_loop
+def softmax_rows(x, out, special, narrow):
+    """s_i = exp(z_i) / (1 + rest), rest = the sum of exp(z) over every entry but one maximum,
+    as the NumPy kernel (core/axiswise.py: _shifted and _softmax); in float64 the product is
+    formed again from the exponential's parts, so a subnormal result is rounded once."""
+    n = x.shape[1]
+    buf = np.empty(n)
+    for r in range(x.shape[0]):
+        m, top, bad = _row_max(x, r)
+        special[r] = bad
+        if bad:
+            continue
+        total = 1.0 + _row_exp(x, r, m, top, buf)
+        a = 1.0 / total
+        if narrow:  # float32: exp(z) / total, one rounding, as NumPy's narrow kernel
+            buf[top] = 1.0
+            for j in range(n):
+                out[r, j] = buf[j] / total
+        else:
+            for j in range(n):
+                v = float(x[r, j])
+                zh = v - m
+                p, s1, s2 = exp_parts(zh, _shift_lo(v, m, zh))
+                out[r, j] = ((a * p) * s1) * s2
+
+
+@rows_loop
+def log_softmax_rows(x, out, special, narrow):
+    """(z_i - log1p(rest)) + zl_i, as the NumPy kernel (log1p keeps the top entry exact)."""
+    n = x.shape[1]
+    buf = np.empty(n)
+    for r in range(x.shape[0]):
+        m, top, bad = _row_max(x, r)
+        special[r] = bad
+        if bad:
+            continue
+        lse = log1p_pos(_row_exp(x, r, m, top, buf))
+        for j in range(n):
+            v = float(x[r, j])
+            zh = v - m
+            out[r, j] = (zh - lse) + _shift_lo(v, m, zh)
+
+
+@rows_loop
+def glu_rows(x, out, special, narrow):
+    """a sigmoid(b) for the halves [a, b]: a / (1 + e) for b >= 0, (a / (1 + e)) exp(b) below
+    (e = exp(-|b|), b clamped at -800 where the product is a's signed zero)."""
+    h = x.shape[1] // 2
+    for r in range(x.shape[0]):
+        special[r] = False
+        for j in range(h):
+            a = float(x[r, j])
+            b = float(x[r, h + j])
+            bc = max(b, -800.0)
+            p, s1, s2 = exp_parts(-abs(bc), 0.0)
+            q = a / (1.0 + (p * s1) * s2)
+            y = q if b >= 0.0 else ((q * p) * s1) * s2
+            out[r, j] = y if b == b else b
