@@ -537,6 +537,89 @@ def _wanted(name: str, args: argparse.Namespace) -> bool:
 # axis-wise ----------------------------------------------------------------------------------------
 
 
+def bench_derivatives(report: Report, args: argparse.Namespace) -> list[str]:
+    """actcli.derivative(name)(x) against PyTorch's autograd (forward and backward, as a
+    framework computes a derivative) and JAX's jit(vmap(grad(f))) (fused: the derivative
+    alone), every core."""
+    torch, torch_fns = torch_formulas()
+    jnp, _ = jax_formulas()
+    if torch is None and jnp is None:
+        report.note("no PyTorch or JAX: the derivative table is skipped")
+        return []
+    jax_grads = _jax_grads() if jnp is not None else {}
+    n = args.n
+    _, cores = thread_api()
+    names = [k for k in SUMMARY if _wanted(k, args)]
+    report.add(
+        "",
+        f"### Derivatives, {n:,} elements, {cores} threads (ns/element, medians)",
+        "",
+        "| function | dtype | actcli | torch autograd | jax jit(vmap(grad)) | /torch | /jax |",
+        "|---|---|---|---|---|---|---|",
+    )
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal(n) * 4.0
+    failed = []
+    for dtype in (np.float32, np.float64):
+        x = base.astype(dtype)
+        dt = np.dtype(dtype).name
+        for name in names:
+            d = actcli.derivative(name)
+            d(x[:1000])
+            fns: dict[str, Callable[[], Any]] = {"actcli": lambda d=d, x=x: d(x)}
+            if torch is not None and name in torch_fns:
+                fns["torch"] = _torch_grad(torch, torch_fns[name], x, cores)
+            if name in jax_grads:
+                jx = jnp.asarray(x)
+                call = _jax_call(jnp, jax_grads[name], jx)
+                call()
+                fns["jax"] = call
+            per = {k: v / n * 1e9 for k, v in medians(fns, args.repeat).items()}
+            r_t = per["actcli"] / per.get("torch", math.nan)
+            r_j = per["actcli"] / per.get("jax", math.nan)
+            report.add(
+                f"| {name} | {dt} | {per['actcli']:.2f} | "
+                f"{_fmt_ns(per.get('torch', math.nan))} | {_fmt_ns(per.get('jax', math.nan))} | "
+                f"{_fmt_vs(r_t)} | {_fmt_vs(r_j)} |"
+            )
+            for label, r in (("PyTorch autograd", r_t), ("JAX grad", r_j)):
+                if r > 1.0:
+                    failed.append(f"{name}' {dt}: actcli / {label} = {r:.2f} (> 1)")
+    return failed
+
+
+def _torch_grad(torch: Any, g: Callable[[Any], Any], x: np.ndarray, n: int) -> Callable[[], Any]:
+    tx = torch.from_numpy(x)
+
+    def call() -> Any:
+        torch.set_num_threads(n)
+        leaf = tx.detach().requires_grad_(True)
+        y = g(leaf)
+        (grad,) = torch.autograd.grad(y, leaf, torch.ones_like(y))
+        return grad
+
+    return call
+
+
+def _jax_grads() -> dict[str, Callable[[Any], Any]]:
+    import jax  # lazy: optional
+    import jax.nn as jnn
+    import jax.numpy as jnp
+
+    scalar = {
+        "sigmoid": jnn.sigmoid,
+        "tanh": jnp.tanh,
+        "softplus": jnn.softplus,
+        "silu": jnn.silu,
+        "gelu": lambda x: jnn.gelu(x, approximate=False),
+        "mish": lambda x: x * jnp.tanh(jnn.softplus(x)),
+        "elu": jnn.elu,
+        "log_sigmoid": jnn.log_sigmoid,
+        "exponential": jnp.exp,
+    }
+    return {k: jax.jit(jax.vmap(jax.grad(f))) for k, f in scalar.items()}
+
+
 def bench_axis(report: Report, args: argparse.Namespace) -> list[str]:
     n = args.n
     width = 1000
@@ -558,14 +641,18 @@ def bench_axis(report: Report, args: argparse.Namespace) -> list[str]:
 
     cases = {"softmax": softmax, "log_softmax": log_softmax, "glu": glu}
     threads, cores = thread_api()
+    torch, _ = torch_formulas()
+    jnp, _ = jax_formulas()
+    frameworks = _axis_frameworks(torch, jnp)
     report.add(
         "",
         f"### Axis-wise, {rows:,} rows of {width} "
         f"(ns/element, medians of {args.repeat} to 11 runs)",
         "",
         f"| function | dtype | naive | actcli 1 thread | actcli {cores} threads | actcli/naive "
-        "| speed-up |",
-        "|---|---|---|---|---|---|---|",
+        f"| speed-up | torch 1 thread | torch {cores} threads | jax jit | /torch 1 thread "
+        f"| /torch {cores} threads | /jax |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     )
     failed = []
     for dtype in (np.float32, np.float64):
@@ -588,17 +675,62 @@ def bench_axis(report: Report, args: argparse.Namespace) -> list[str]:
                         return f(x)
 
                 fns["one"] = one
+            fw = frameworks.get(name)
+            if fw is not None and torch is not None:
+                tx = torch.from_numpy(x)
+                fns["torch"] = _torch_call(torch, fw[0], tx, 1)
+                fns["torch_all"] = _torch_call(torch, fw[0], tx, cores)
+            if fw is not None and jnp is not None:
+                call = _jax_call(jnp, fw[1], jnp.asarray(x))
+                call()
+                fns["jax"] = call
             per = {k: v / x.size * 1e9 for k, v in medians(fns, args.repeat).items()}
             t_one = per.get("one", math.nan)
             ratio = per["all"] / per["naive"]
             dt = np.dtype(dtype).name
+            r_t1 = t_one / per.get("torch", math.nan)
+            r_tn = per["all"] / per.get("torch_all", math.nan)
+            r_j = per["all"] / per.get("jax", math.nan)
             report.add(
                 f"| {name} | {dt} | {per['naive']:.2f} | {_fmt_ns(t_one)} | {per['all']:.2f} | "
-                f"{_fmt_ratio(ratio)} {_mark(ratio <= 1.0)} | {_fmt_ratio(t_one / per['all'])} |"
+                f"{_fmt_ratio(ratio)} {_mark(ratio <= 1.0)} | {_fmt_ratio(t_one / per['all'])} | "
+                f"{_fmt_ns(per.get('torch', math.nan))} | "
+                f"{_fmt_ns(per.get('torch_all', math.nan))} | "
+                f"{_fmt_ns(per.get('jax', math.nan))} | {_fmt_vs(r_t1)} | {_fmt_vs(r_tn)} | "
+                f"{_fmt_vs(r_j)} |"
             )
+            for label, r in (("PyTorch 1 thread", r_t1), (f"PyTorch {cores} threads", r_tn)):
+                if r > 1.0:
+                    failed.append(f"{name} {dt} (rows): actcli / {label} = {r:.2f} (> 1)")
+            if r_j > 1.0:
+                failed.append(f"{name} {dt} (rows): actcli / JAX jit = {r_j:.2f} (> 1)")
             if ratio > 1.0:
                 failed.append(f"{name} {dt} (rows): actcli/naive = {ratio:.2f} (> 1)")
+    report.add(
+        "",
+        "sparsemax has no PyTorch or JAX function to compare with (nor a one-line NumPy "
+        "formula); its rows run the NumPy kernel.",
+    )
     return failed
+
+
+def _axis_frameworks(torch: Any, jnp: Any) -> dict[str, tuple[Any, Any]]:
+    """name -> (PyTorch function, jitted JAX function) along the last axis (None if absent)."""
+    out: dict[str, list[Any]] = {k: [None, None] for k in ("softmax", "log_softmax", "glu")}
+    if torch is not None:
+        import torch.nn.functional as F  # noqa: N812  # lazy: optional
+
+        out["softmax"][0] = lambda x: F.softmax(x, dim=-1)
+        out["log_softmax"][0] = lambda x: F.log_softmax(x, dim=-1)
+        out["glu"][0] = lambda x: F.glu(x, dim=-1)
+    if jnp is not None:
+        import jax  # lazy: optional
+        import jax.nn as jnn
+
+        out["softmax"][1] = jax.jit(lambda x: jnn.softmax(x, axis=-1))
+        out["log_softmax"][1] = jax.jit(lambda x: jnn.log_softmax(x, axis=-1))
+        out["glu"][1] = jax.jit(lambda x: jnn.glu(x, axis=-1))
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 # command line -------------------------------------------------------------------------------------
@@ -931,6 +1063,7 @@ def bench_table(report: Report, args: argparse.Namespace) -> list[str]:
 
 SECTIONS = {
     "core": bench_core,
+    "derivatives": bench_derivatives,
     "axis": bench_axis,
     "cli": bench_cli,
     "plot": bench_plot,
