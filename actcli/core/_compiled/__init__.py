@@ -26,7 +26,6 @@ new machine or an upgrade compiles again, once.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import threading
 from collections.abc import Callable
@@ -52,6 +51,8 @@ def usable() -> bool:
     if _state["error"] is not None:
         return False
     if "found" not in _state:
+        import importlib.util  # lazy: start-up time (only large arrays ask)
+
         _state["found"] = importlib.util.find_spec("numba") is not None
     return _state["found"]
 
