@@ -245,6 +245,46 @@ def above_half(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return y
 
 
+# The float64 bits below a float32 (float16) result's last bit, and the pattern of a midpoint.
+_F32_LOW, _F32_MID = np.int64((1 << 29) - 1), np.int64(1 << 28)
+_F16_LOW, _F16_MID = np.int64((1 << 42) - 1), np.int64(1 << 41)
+
+
+def break_ties(y: np.ndarray, lanes: np.ndarray, direction: np.ndarray) -> None:
+    """For float64 results y bound for float32/float16: y[lanes] moved one float64 ULP
+    toward the sign of direction (the truth minus y) where it is exactly a float32 or float16
+    midpoint, so that the rounding to the narrow dtype goes the way the truth does (ties to
+    even would pick a side blindly). Elsewhere one float64 ULP cannot change that rounding."""
+    yl = y[lanes]
+    bits = yl.view(np.int64)
+    tie = ((bits & _F32_LOW) == _F32_MID) | ((bits & _F16_LOW) == _F16_MID)
+    tie &= direction != 0.0
+    if tie.any():
+        yl[tie] = np.nextafter(yl[tie], np.where(direction[tie] > 0, np.inf, -np.inf))
+        y[lanes] = yl
+
+
+def sigmoid_narrow(x: np.ndarray, sigmoid64: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """sigmoid(x) for float32/float16 output: sigmoid64(x), and below |x| = 2^-10 the series
+    0.5 + x / 4 - x^3 / 48 (error below 2^-62 relative), whose first two terms are exact for
+    such x in float64: there 0.5 + x / 4 is often exactly a float32 midpoint with the truth a
+    hair to one side (the x^3 term), which rounding the float64 value got wrong on 20 inputs
+    (scripts/exhaustive_f32.py); the exact remainder breaks the tie."""
+    y = sigmoid64(x)
+    small = np.flatnonzero((np.abs(x) < 2.0**-10) & (x != 0.0))
+    if small.size:
+        xs = x[small]
+        hi = 0.5 + 0.25 * xs
+        lo = xs * xs * xs * (-1.0 / 48.0)
+        ys = hi + lo
+        bb = ys - hi
+        err = (hi - (ys - bb)) + (lo - bb)  # hi + lo - ys, exactly
+        y[small] = ys
+        # truth - ys = err + x^5 / 480 - ... (lo's own rounding is 2^-30 below the x^5 term)
+        break_ties(y, small, err + xs**5 / 480.0)
+    return y
+
+
 def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """Checks a caller's ``out=`` array against the result it is to hold (as a ufunc would:
     the same shape, and here the same dtype too, since dtype in is dtype out)."""

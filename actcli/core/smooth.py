@@ -11,7 +11,7 @@ import numpy as np
 
 from actcli.spec_types import Param, Spec
 
-from ._array import above_half, elementwise, fix_nan
+from ._array import above_half, elementwise, fix_nan, sigmoid_narrow
 from ._stable import (
     _INV_SQRT_2PI,
     _SQRT1_2,
@@ -45,7 +45,11 @@ def _times_exp(a, z, exp_z):
     return y
 
 
-@elementwise
+def _sigmoid_narrow(x):
+    return sigmoid_narrow(x, _sigmoid)
+
+
+@elementwise(narrow=_sigmoid_narrow)
 def sigmoid(x):
     return _sigmoid(x)
 
@@ -60,7 +64,7 @@ def softplus(x):
     return log1pexp(x)
 
 
-@elementwise
+@elementwise(narrow=_sigmoid_narrow)
 def softplus_prime(x):
     return _sigmoid(x)
 
@@ -71,7 +75,11 @@ def log_sigmoid(x):
     return -log1pexp(-x)
 
 
-@elementwise
+def _sigmoid_minus_narrow(x):
+    return sigmoid_narrow(-x, _sigmoid)
+
+
+@elementwise(narrow=_sigmoid_minus_narrow)
 def log_sigmoid_prime(x):
     return _sigmoid(-x)
 

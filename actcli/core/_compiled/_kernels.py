@@ -314,7 +314,8 @@ def log_sigmoid(x):
 
 @prim
 def log_sigmoid_prime(x):
-    return sigmoid(-x)
+    y = sigmoid(-x)
+    return y if x == x else x  # the NaN itself, not its negation
 
 
 @prim
@@ -561,6 +562,21 @@ def _above_half(x, y, narrow):
 
 
 _QUIET = 1 << 51
+_F32_LOW, _F32_MID = (1 << 29) - 1, 1 << 28
+
+
+@prim
+def _sigmoid_narrow(x, y, narrow):
+    """_array.sigmoid_narrow for one lane, where narrow (float32 output) is true: below
+    |x| = 2^-10 the series 0.5 + x / 4 - x^3 / 48 with its exact remainder breaking a tie at
+    a float32 midpoint."""
+    hi = 0.5 + 0.25 * x
+    lo = x * x * x * (-1.0 / 48.0)
+    ys = hi + lo
+    err = _two_sum_lo(hi, lo, ys) + x * x * x * x * x / 480.0
+    tie = (bits(ys) & _F32_LOW) == _F32_MID and err != 0.0
+    ys = from_bits(bits(ys) + (1 if (err > 0.0) == (ys > 0.0) else -1)) if tie else ys
+    return ys if narrow and abs(x) < 2.0**-10 and x != 0.0 else y
 
 
 @prim
@@ -578,7 +594,8 @@ def _store(y, narrow):
 @loop
 def sigmoid_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(sigmoid(float(x[i])), narrow)
+        xi = float(x[i])
+        out[i] = _store(_sigmoid_narrow(xi, sigmoid(xi), narrow), narrow)
 
 
 @loop
@@ -602,7 +619,8 @@ def log_sigmoid_loop(x, out, a, narrow):
 @loop
 def log_sigmoid_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(log_sigmoid_prime(float(x[i])), narrow)
+        xi = float(x[i])
+        out[i] = _store(_sigmoid_narrow(-xi, log_sigmoid_prime(xi), narrow), narrow)
 
 
 @loop
