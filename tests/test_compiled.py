@@ -17,7 +17,7 @@ import oracle
 import pytest
 
 import actcli
-from actcli.core import _array, _compiled, rectifiers, smooth
+from actcli.core import _array, _compiled, axiswise, rectifiers, smooth
 
 numba = pytest.importorskip("numba")
 
@@ -100,6 +100,8 @@ def test_every_table_entry_names_a_kernel():
         if callable(f) and getattr(f, "kernel", None) is not None
     }
     assert set(_compiled._TABLE) <= kernels
+    rows = {f"axiswise.{k.rsplit('.', 1)[1]}" for k in _compiled._ROWS}
+    assert all(callable(getattr(axiswise, k.split(".")[1], None)) for k in rows)
     assert {f"{n}" for n, _ in COVERED} >= {
         k.rsplit(".", 1)[1].removesuffix("_prime") for k in _compiled._TABLE
     } - {"softplus_prime"}
