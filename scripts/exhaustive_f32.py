@@ -123,9 +123,12 @@ def check(
                 counts[path] += idx.size
                 for i in idx[: max(0, 5 - len(examples[path]))].tolist():
                     examples[path].append((float(x[i]), float(got[i]), float(want[i])))
-            if (c + 1 - first) % 32 == 0:
+            if (c + 1 - first) % 8 == 0:
                 done = time.perf_counter() - start
-                log(f"  {name}: {c + 1 - first}/{chunks} chunks, {done:.0f} s")
+                log(
+                    f"  {name}: slices {first}-{c} done, not correctly rounded so far: "
+                    f"compiled {counts['compiled']}, NumPy {counts['numpy']}; {done:.0f} s"
+                )
     finally:
         _compiled.MIN_SIZE = saved
     counts["seconds"] = round(time.perf_counter() - start)
