@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import oracle
@@ -207,3 +208,24 @@ def test_axiswise_compiled(name, compiled, monkeypatch):
         pairs = zip(g.tolist(), want, strict=True)
         worst = max(oracle.ulp_error(a, b, np.float64) for a, b in pairs)
         assert worst <= 4.0, (row, worst)
+
+
+@pytest.mark.parametrize(
+    ("platform", "machine", "wanted"),
+    [
+        ("linux", "x86_64", True),
+        ("linux", "aarch64", True),
+        ("win32", "AMD64", True),
+        ("darwin", "arm64", True),
+        ("darwin", "x86_64", False),  # numba has no wheels there: NumPy kernels only
+        ("win32", "ARM64", False),
+    ],
+)
+def test_numba_is_a_dependency_only_where_it_has_wheels(platform, machine, wanted):
+    tomllib = pytest.importorskip("tomllib")
+    requirements = pytest.importorskip("packaging.requirements")
+    path = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    deps = tomllib.loads(path.read_text())["project"]["dependencies"]
+    numba_req = requirements.Requirement(next(d for d in deps if d.startswith("numba")))
+    env = {"sys_platform": platform, "platform_machine": machine, "python_version": "3.12"}
+    assert numba_req.marker.evaluate(env) is wanted
