@@ -285,6 +285,35 @@ def sigmoid_narrow(x: np.ndarray, sigmoid64: Callable[[np.ndarray], np.ndarray])
     return y
 
 
+_LN2_HI = 0.69314718055994528623  # ln 2 to the nearest double, and the rest
+_LN2_LO = 2.3190468138462996154e-17
+
+
+def softplus_narrow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """softplus(x) = y for float32/float16 output, and below |x| = 2^-5 the series
+    ln 2 + x / 2 + x^2 / 8 - x^4 / 192 + x^6 / 2880 - 17 x^8 / 645120 (the next term is below
+    2^-70) with its two-sum remainder, which breaks a tie at a float32 midpoint: at
+    x = 4.468e-4 the truth is 0.04 float64 ULP above one, so even the correctly rounded float64
+    value rounded the wrong way (scripts/exhaustive_f32.py)."""
+    small = np.flatnonzero(np.abs(x) < 2.0**-5)
+    if small.size:
+        xs = x[small]
+        t = xs * xs
+        p = t * (-17.0 / 645120.0) + 1.0 / 2880.0
+        p = p * t - 1.0 / 192.0
+        p = p * t + 0.125
+        w = t * p + _LN2_LO
+        h = 0.5 * xs
+        v = h + w
+        ys = _LN2_HI + v
+        b1 = ys - _LN2_HI
+        b2 = v - h
+        rem = ((_LN2_HI - (ys - b1)) + (v - b1)) + ((h - (v - b2)) + (w - b2))
+        y[small] = ys
+        break_ties(y, small, rem)
+    return y
+
+
 def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """Checks a caller's ``out=`` array against the result it is to hold (as a ufunc would:
     the same shape, and here the same dtype too, since dtype in is dtype out)."""

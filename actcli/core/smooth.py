@@ -11,7 +11,7 @@ import numpy as np
 
 from actcli.spec_types import Param, Spec
 
-from ._array import above_half, elementwise, fix_nan, sigmoid_narrow
+from ._array import above_half, elementwise, fix_nan, sigmoid_narrow, softplus_narrow
 from ._stable import (
     _INV_SQRT_2PI,
     _SQRT1_2,
@@ -59,7 +59,11 @@ def sigmoid_prime(x):
     return _sigmoid_prime(x)
 
 
-@elementwise
+def _softplus_narrow(x):
+    return softplus_narrow(x, log1pexp(x))
+
+
+@elementwise(narrow=_softplus_narrow)
 def softplus(x):
     return log1pexp(x)
 
@@ -69,7 +73,12 @@ def softplus_prime(x):
     return _sigmoid(x)
 
 
-@elementwise
+def _log_sigmoid_narrow(x):
+    """-softplus(-x), the tie at a float32 midpoint broken as softplus's."""
+    return np.negative(softplus_narrow(-x, log1pexp(-x)))
+
+
+@elementwise(narrow=_log_sigmoid_narrow)
 def log_sigmoid(x):
     """-softplus(-x): never log(0) or exp overflow."""
     return -log1pexp(-x)

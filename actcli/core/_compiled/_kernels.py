@@ -328,17 +328,56 @@ def sigmoid_prime(x):
     return y if x == x else x
 
 
+_LN2_HI53 = 0.69314718055994528623  # ln 2 to the nearest double, and the rest
+_LN2_LO53 = 2.3190468138462996154e-17
+
+
 @prim
-def softplus(x):
-    """max(x, 0) + log1p(exp(-|x|)): both terms >= 0, nothing cancels or overflows."""
+def _softplus_near_0(x):
+    """(y, rem): ln 2 + x / 2 + x^2 / 8 - x^4 / 192 + x^6 / 2880 - 17 x^8 / 645120 for
+    |x| < 2^-5 (the next term is below 2^-70 there) rounded to y, within 1 ULP (where
+    log1p(exp(-|x|)) lost up to 2.8), and rem = the sum minus y (two-sum errors), whose sign
+    breaks a tie when y is exactly a float32 midpoint: at x = 4.468e-4 the truth is 0.04
+    float64 ULP above one (scripts/exhaustive_f32.py), so even the correctly rounded float64
+    value rounds the wrong way."""
+    t = x * x
+    p = fma(-17.0 / 645120.0, t, 1.0 / 2880.0)
+    p = fma(p, t, -1.0 / 192.0)
+    p = fma(p, t, 0.125)
+    w = fma(t, p, _LN2_LO53)
+    h = 0.5 * x
+    v = h + w
+    y = _LN2_HI53 + v
+    return y, _two_sum_lo(_LN2_HI53, v, y) + _two_sum_lo(h, w, v)
+
+
+@prim
+def _tie_narrow(y, rem, narrow):
+    """y moved one float64 ULP toward the sign of rem where y is exactly a float32 midpoint
+    and the output is float32 (_array.break_ties)."""
+    tie = narrow and rem != 0.0 and (bits(y) & _F32_LOW) == _F32_MID
+    return from_bits(bits(y) + (1 if (rem > 0.0) == (y > 0.0) else -1)) if tie else y
+
+
+@prim
+def softplus_narrow(x, narrow):
+    """max(x, 0) + log1p(exp(-|x|)): both terms >= 0, nothing cancels or overflows; the series
+    near 0, with its tie broken for float32 output."""
     y = max(x, 0.0) + log1p_pos(exp(-abs(x)))
+    ys, rem = _softplus_near_0(x)
+    y = _tie_narrow(ys, rem, narrow) if abs(x) < 0.03125 else y
     return y if x == x else x
 
 
 @prim
-def log_sigmoid(x):
+def softplus(x):
+    return softplus_narrow(x, False)
+
+
+@prim
+def log_sigmoid_narrow(x, narrow):
     """-softplus(-x), negated last: -0.0 where the result underflows (x > 745)."""
-    y = -(max(-x, 0.0) + log1p_pos(exp(-abs(x))))
+    y = -softplus_narrow(-x, narrow)
     return y if x == x else x
 
 
@@ -618,156 +657,158 @@ def _store(y, narrow):
 
 
 # loops ------------------------------------------------------------------------------------------
-# One per kernel: numba caches a function by its own name, so they are written out.
+# One per kernel: numba caches a function by its own name, so they are written out. Each lane is
+# read as np.float64(x[i]): numba's float() keeps a float32 a float32 (x * x was then a float32
+# product), np.float64() converts.
 
 
 @loop
 def sigmoid_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        xi = float(x[i])
+        xi = np.float64(x[i])
         out[i] = _store(_sigmoid_narrow(xi, sigmoid(xi), narrow), narrow)
 
 
 @loop
 def sigmoid_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(sigmoid_prime(float(x[i])), narrow)
+        out[i] = _store(sigmoid_prime(np.float64(x[i])), narrow)
 
 
 @loop
 def softplus_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(softplus(float(x[i])), narrow)
+        out[i] = _store(softplus_narrow(np.float64(x[i]), narrow), narrow)
 
 
 @loop
 def log_sigmoid_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(log_sigmoid(float(x[i])), narrow)
+        out[i] = _store(log_sigmoid_narrow(np.float64(x[i]), narrow), narrow)
 
 
 @loop
 def log_sigmoid_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        xi = float(x[i])
+        xi = np.float64(x[i])
         out[i] = _store(_sigmoid_narrow(-xi, log_sigmoid_prime(xi), narrow), narrow)
 
 
 @loop
 def exp_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(exp(float(x[i])), narrow)
+        out[i] = _store(exp(np.float64(x[i])), narrow)
 
 
 @loop
 def tanh_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(tanh(float(x[i])), narrow)
+        out[i] = _store(tanh(np.float64(x[i])), narrow)
 
 
 @loop
 def tanh_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(tanh_prime(float(x[i])), narrow)
+        out[i] = _store(tanh_prime(np.float64(x[i])), narrow)
 
 
 @loop
 def silu_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        xi = float(x[i])
+        xi = np.float64(x[i])
         out[i] = _store(_above_half(xi, silu(xi), narrow), narrow)
 
 
 @loop
 def silu_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(silu_prime(float(x[i])), narrow)
+        out[i] = _store(silu_prime(np.float64(x[i])), narrow)
 
 
 @loop
 def gelu_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        xi = float(x[i])
+        xi = np.float64(x[i])
         out[i] = _store(_above_half(xi, gelu(xi, narrow), narrow), narrow)
 
 
 @loop
 def gelu_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(gelu_prime(float(x[i]), narrow), narrow)
+        out[i] = _store(gelu_prime(np.float64(x[i]), narrow), narrow)
 
 
 @loop
 def gelu_tanh_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        xi = float(x[i])
+        xi = np.float64(x[i])
         out[i] = _store(_above_half(xi, gelu_tanh(xi), narrow), narrow)
 
 
 @loop
 def gelu_tanh_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(gelu_tanh_prime(float(x[i])), narrow)
+        out[i] = _store(gelu_tanh_prime(np.float64(x[i])), narrow)
 
 
 @loop
 def mish_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(mish(float(x[i])), narrow)
+        out[i] = _store(mish(np.float64(x[i])), narrow)
 
 
 @loop
 def mish_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(mish_prime(float(x[i])), narrow)
+        out[i] = _store(mish_prime(np.float64(x[i])), narrow)
 
 
 @loop
 def elu_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(elu(float(x[i]), a), narrow)
+        out[i] = _store(elu(np.float64(x[i]), a), narrow)
 
 
 @loop
 def elu_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(elu_prime(float(x[i]), a), narrow)
+        out[i] = _store(elu_prime(np.float64(x[i]), a), narrow)
 
 
 @loop
 def selu_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(selu(float(x[i])), narrow)
+        out[i] = _store(selu(np.float64(x[i])), narrow)
 
 
 @loop
 def selu_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(selu_prime(float(x[i])), narrow)
+        out[i] = _store(selu_prime(np.float64(x[i])), narrow)
 
 
 @loop
 def celu_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(celu(float(x[i]), a), narrow)
+        out[i] = _store(celu(np.float64(x[i]), a), narrow)
 
 
 @loop
 def celu_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(celu_prime(float(x[i]), a), narrow)
+        out[i] = _store(celu_prime(np.float64(x[i]), a), narrow)
 
 
 @loop
 def softsign_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(softsign(float(x[i])), narrow)
+        out[i] = _store(softsign(np.float64(x[i])), narrow)
 
 
 @loop
 def softsign_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
-        out[i] = _store(softsign_prime(float(x[i])), narrow)
+        out[i] = _store(softsign_prime(np.float64(x[i])), narrow)
 
 
 # axis-wise: rows of a 2-D block -----------------------------------------------------------------
@@ -793,11 +834,11 @@ def _shift_lo(v, m, zh):
 @prim
 def _row_max(x, r):
     """(max, index of the first maximum, whether the row is special) for row r of x."""
-    m = float(x[r, 0])
+    m = np.float64(x[r, 0])
     top = 0
     nan = False
     for j in range(x.shape[1]):
-        v = float(x[r, j])
+        v = np.float64(x[r, j])
         nan = nan or v != v
         if v > m:
             m, top = v, j
@@ -811,7 +852,7 @@ def _row_exp(x, r, m, top, buf):
     fixed order: the same bits on every run)."""
     n = x.shape[1]
     for j in range(n):
-        v = float(x[r, j])
+        v = np.float64(x[r, j])
         zh = v - m
         p, s1, s2 = exp_parts(zh, _shift_lo(v, m, zh))
         buf[j] = (p * s1) * s2
@@ -863,7 +904,7 @@ def softmax_rows(x, out, special, narrow):
                 out[r, j] = buf[j] / total
         else:
             for j in range(n):
-                v = float(x[r, j])
+                v = np.float64(x[r, j])
                 zh = v - m
                 p, s1, s2 = exp_parts(zh, _shift_lo(v, m, zh))
                 out[r, j] = ((a * p) * s1) * s2
@@ -881,7 +922,7 @@ def log_softmax_rows(x, out, special, narrow):
             continue
         lse = log1p_pos(_row_exp(x, r, m, top, buf))
         for j in range(n):
-            v = float(x[r, j])
+            v = np.float64(x[r, j])
             zh = v - m
             out[r, j] = (zh - lse) + _shift_lo(v, m, zh)
 
@@ -894,8 +935,8 @@ def glu_rows(x, out, special, narrow):
     for r in range(x.shape[0]):
         special[r] = False
         for j in range(h):
-            a = float(x[r, j])
-            b = float(x[r, h + j])
+            a = np.float64(x[r, j])
+            b = np.float64(x[r, h + j])
             bc = max(b, -800.0)
             p, s1, s2 = exp_parts(-abs(bc), 0.0)
             q = a / (1.0 + (p * s1) * s2)
