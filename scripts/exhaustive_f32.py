@@ -112,7 +112,8 @@ def check(
                 hi = (r + np.abs(r) * BOUND).astype(np.float32)
             want = r.astype(np.float32)
             nan = np.isnan(x)
-            undecided = (lo.view(np.uint32) != hi.view(np.uint32)) & ~nan
+            # by value: r = -0.0 gives lo = -0.0 and hi = +0.0, one result (the sign is r's)
+            undecided = (lo != hi) & ~nan
             if name in ABOVE:
                 above = ABOVE[name](x64) & (x64 != 0.0)
                 want[above] = np.nextafter(r[above], np.inf).astype(np.float32)
