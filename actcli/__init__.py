@@ -33,6 +33,7 @@ __all__ = [
     "Param",
     "Spec",
     "UsageError",
+    "check",
     "derivative",
     "get",
     "get_threads",
@@ -149,3 +150,14 @@ def serialize(fn: Any) -> str:
 def names() -> list[str]:
     """The canonical names of every activation, in registry order."""
     return REGISTRY.names()
+
+
+def check(name: Any, x: Any, y: Any, **options: Any) -> Any:
+    """Grades an implementation's values ``y`` at ``x`` in ULP against actcli's exact values:
+    ``actcli.check("gelu", x, y)`` returns a ``CheckReport`` (max / mean / percentile ULP, how
+    many are not correctly rounded, the worst inputs, totals by region). Options:
+    ``derivative``, ``like``, ``dtype``, ``worst`` and the activation's parameters; see
+    ``actcli.checker.check``."""
+    from .checker import check as _check  # lazy: start-up time
+
+    return _check(name, x, y, **options)

@@ -65,6 +65,8 @@ GALLERY_DPI = 110
 MIN_DPI = 10.0
 MIN_PIXELS = 10
 MAX_PIXELS = 30000
+# Pixels in all: matplotlib's Agg buffer takes 4 bytes each (30000 x 30000 px was 3.6 GB).
+MAX_AREA = 64_000_000
 # matplotlib's transforms and tick locators overflow for axis values near the float64 limit
 # (spans above ~4e307 fail with LinAlgError or "arange: cannot compute length"): an axis whose
 # values pass this is drawn in units of a power of ten, named in its label ("x (×1e308)").
@@ -201,9 +203,9 @@ def _check_points(points: int) -> int:
 def grid(lo: float, hi: float, points: int) -> np.ndarray:
     """``points`` evenly spaced values from ``lo`` to ``hi`` (both exact), also when ``hi - lo``
     overflows (``--xlim -1.7e308 1.7e308``: NumPy's linspace gave NaN and inf there)."""
-    if math.isfinite(hi - lo):
+    if max(abs(lo), abs(hi)) < 2.0**1020:
         x = np.linspace(lo, hi, points)
-    else:
+    else:  # halves: neither hi - lo nor start + i * step can overflow on the way
         x = 2.0 * np.linspace(lo / 2, hi / 2, points)
     x[0], x[-1] = lo, hi
     return x
@@ -385,6 +387,22 @@ def curves(
     return result
 
 
+def staircase(c: Curve, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """(x, f(x)) as a ``dtype`` implementation gives them: x rounded to the format, f computed in
+    it (rounded once), on a grid dense enough to show every step; as float64 for plotting."""
+    from . import dtypes  # lazy: bfloat16 and float8 import ml_dtypes
+
+    fmt = dtypes.format_named(dtype)
+    lo, hi = float(c.x[0]), float(c.x[-1])
+    x = np.unique(np.concatenate([np.linspace(lo, hi, 20 * DEFAULT_POINTS), c.x]))
+    xq = dtypes.cast(x, fmt)
+    if slice_of(c.spec) is None:
+        y = actcli.get(c.spec.name)(xq, **c.params)
+    else:
+        y = dtypes.cast(_evaluate(c.spec, c.params, dtypes.to_float64(xq))[0], fmt)
+    return x, dtypes.to_float64(y)
+
+
 def example_params(spec: Spec) -> dict[str, Any]:
     """Values for the required parameters of ``spec`` (gallery panels need some)."""
     chosen = EXAMPLE_PARAMS.get(spec.name, {})
@@ -547,7 +565,7 @@ def _palette() -> list[str]:
 
 def check_figure_size(size: Sequence[float], dpi: float) -> tuple[float, float]:
     """Checks a figure size (inches) and resolution: an image of MIN_PIXELS to MAX_PIXELS each
-    way, at MIN_DPI or more. Returns (width, height)."""
+    way and MAX_AREA in all, at MIN_DPI or more. Returns (width, height)."""
     w, h = (float(v) for v in size)
     if not (w > 0 and h > 0 and math.isfinite(w) and math.isfinite(h)):
         raise UsageError(f"size must be two positive numbers (inches), got {w:g} {h:g}")
@@ -559,6 +577,11 @@ def check_figure_size(size: Sequence[float], dpi: float) -> tuple[float, float]:
     if px_w > MAX_PIXELS or px_h > MAX_PIXELS:
         raise UsageError(
             f"a {w:g} x {h:g} in figure at {dpi:g} dpi is too large ({MAX_PIXELS} px max)"
+        )
+    if px_w * px_h > MAX_AREA:
+        raise UsageError(
+            f"a {w:g} x {h:g} in figure at {dpi:g} dpi is {px_w:.0f} x {px_h:.0f} px: "
+            f"too large ({MAX_AREA // 1_000_000} million px max; lower --dpi or --size)"
         )
     if px_w < MIN_PIXELS or px_h < MIN_PIXELS:
         raise UsageError(
@@ -668,6 +691,7 @@ def figure(
     dpi: float = DEFAULT_DPI,
     style: str | None = None,
     interactive: bool = False,
+    dtype: str | None = None,
 ) -> Figure:
     """One figure of the curves: each function solid, its derivative dashed above it.
 
@@ -684,10 +708,11 @@ def figure(
         size: (width, height) in inches; dpi: dots per inch (the PNG's pixel size is their product).
         style: a matplotlib style name, applied over actcli's defaults.
         interactive: create the figure through pyplot so ``plt.show`` can display it.
+        dtype: also draw each function as that float format gives it (``staircase``).
 
-    Lines carry gids ``f:i`` and ``df:i`` (i = the curve's index) so tests can find them. An
-    axis whose values pass DRAWABLE (about 1e300) is drawn in units of a power of ten that its
-    label names.
+    Lines carry gids ``f:i``, ``df:i`` and ``q:i`` (i = the curve's index) so tests can find
+    them. An axis whose values pass DRAWABLE (about 1e300) is drawn in units of a power of ten
+    that its label names.
     """
     if layout not in ("overlay", "panels"):
         raise UsageError(f"layout must be 'overlay' or 'panels', got {layout!r}")
@@ -721,6 +746,18 @@ def figure(
                 gid=f"f:{i}",
                 zorder=2,
             )
+            if dtype is not None:
+                x, y = staircase(c, dtype)
+                ax_f.plot(
+                    x / sx if sx != 1.0 else x,
+                    _in_view(y, sy_f, ylim),
+                    # a colour apart from every curve's pair
+                    color=palette[(2 * len(curve_list) + i) % len(palette)],
+                    linewidth=1.0,
+                    label=_tex_safe(f"{c.label} in {dtype}"),
+                    gid=f"q:{i}",
+                    zorder=4,
+                )
             if derivative:
                 x, dy = c.line("dy")
                 ax_d.plot(
@@ -747,6 +784,8 @@ def figure(
             ax_d.set_title("derivative", fontsize="medium")
             ax_f.legend(loc="best", fontsize="small")
             ax_d.legend(loc="best", fontsize="small")
+        elif dtype is not None:
+            ax_f.legend(loc="best", fontsize="small")
         else:
             _overlay_legend(ax_f, len(curve_list), derivative)
         heading = [title] if title else []

@@ -48,6 +48,12 @@ class Activation:
         merged = {**self.bound, **params}
         bound = self.spec.bind(merged)
         impl = getattr(self.spec, self.which)
+        if getattr(getattr(x, "dtype", None), "type", int).__module__ == "ml_dtypes":
+            from actcli import dtypes  # lazy: bfloat16 and float8 only (see actcli.dtypes)
+
+            blockwise = self.which in ("fn", "prime") and not self.spec.axiswise
+            blockwise = blockwise and not any(isinstance(v, np.ndarray) for v in bound.values())
+            return dtypes.call_rounded(self, x, args, bound, out=out, blockwise=blockwise)
         if out is None:
             return impl(x, *args, **bound)
         if getattr(impl, "takes_out", False):

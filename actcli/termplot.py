@@ -20,7 +20,6 @@ import math
 import os
 import shutil
 import sys
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
@@ -28,6 +27,7 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 
 from .errors import UsageError
+from .errors import printable as escape_controls
 
 if TYPE_CHECKING:
     from .plot import Curve
@@ -327,17 +327,14 @@ def _fit(text: str, width: int) -> str:
 
 
 def printable(text: str, *, newlines: bool = False) -> str:
-    """Text as given, with control characters shown as escapes (``a\\x01b``): a terminal would
-    obey them (an ESC sequence clears the screen) and fonts have no glyph for them."""
-    out = []
-    for ch in text:
-        if ch == "\n" and newlines:
-            out.append(ch)
-        elif unicodedata.category(ch) in ("Cc", "Cs"):
-            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Text as given, for a title or a legend: control characters as escapes (``a\\x01b``;
+    ``actcli.errors.printable``: a terminal would obey them, fonts have no glyph for them), and
+    a lone surrogate (an argument's undecodable byte) as ``\\udcff``, which no stream nor
+    font can take. ``newlines`` keeps line breaks (a figure's title may have several lines).
+    """
+    parts = text.split("\n") if newlines else [text]
+    shown = "\n".join(escape_controls(part) for part in parts)
+    return shown.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def plot_curves(
@@ -349,15 +346,23 @@ def plot_curves(
     ylim: Sequence[float] | None = None,
     color: bool = False,
     title: str | None = None,
+    dtype: str | None = None,
 ) -> str:
-    """``render`` for curves from ``actcli.plot.curves`` (on their common x range)."""
+    """``render`` for curves from ``actcli.plot.curves`` (on their common x range); with
+    ``dtype``, each function also as that float format gives it (``actcli.plot.staircase``)."""
     if not curves:
         raise UsageError("no activation to plot")
     xlim = (float(curves[0].x[0]), float(curves[0].x[-1]))
     if not math.isfinite(xlim[0]) or not math.isfinite(xlim[1]):
         raise UsageError(f"x range must be finite, got {xlim}")
+    series = series_of(curves, derivative=derivative)
+    if dtype is not None:
+        from .plot import staircase
+
+        for i, c in enumerate(curves):
+            series.append(Series(f"{c.label} in {dtype}", *staircase(c, dtype), color=i + 3))
     return render(
-        series_of(curves, derivative=derivative),
+        series,
         width=width,
         height=height,
         xlim=xlim,

@@ -47,6 +47,10 @@ def activations_table() -> str:
     return "\n".join(rows)
 
 
+# Tour commands shown as run in an 80-column terminal (a pseudo-terminal), not through a pipe.
+TERMINAL_PREFIX = "[tty] "
+
+
 # The README tour: (what it shows, shell command run in a copy of examples/); outputs are real.
 # No command may write a file that examples/ tracks (a reader runs them in examples/).
 TOUR = [
@@ -64,6 +68,17 @@ TOUR = [
         "printf 'name,logit\\na,1.5\\nb,-2\\n' | actcli eval sigmoid --column logit",
     ),
     (
+        "Missing cells (empty, `NA`, `null`, ...) keep their row with an empty result "
+        "(`--missing skip` drops the row, `--missing error` refuses it):",
+        "printf 'id,x\\na,1\\nb,NA\\nc,-2\\n' | actcli eval relu",
+    ),
+    (
+        "A table wider than the terminal comes in blocks of columns, each repeating x; "
+        "nothing is cut (to a file or pipe, `-f table` has no width limit):",
+        TERMINAL_PREFIX
+        + "actcli eval squareplus softsign hard_silu sparse_plus -d --linspace -2 2 5",
+    ),
+    (
         "Rows of a CSV as vectors for an axis-wise function, and a full Jacobian:",
         "actcli eval softmax -i logits.csv --precision 6",
     ),
@@ -71,6 +86,12 @@ TOUR = [
     (
         "Parameters per activation (`NAME:param=value`); JSON, JSONL, TSV and NPY out too:",
         "actcli eval leaky_relu:negative_slope=0.1 elu:alpha=2 --format json -- -1 1",
+    ),
+    (
+        "JSON keeps the cells it passes through as they were (text stays text, integers stay "
+        'integers); a missing result is `null`, NaN and ±inf are `"NaN"`, `"Infinity"`, '
+        '`"-Infinity"`:',
+        "printf 'id,x\\n007,1\\n008,NA\\n' | actcli eval sigmoid -c x -f json",
     ),
     (
         "Porting: a function as another framework defines it, and where the frameworks differ:",
@@ -93,6 +114,36 @@ TOUR = [
 ]
 
 
+def _run_in_terminal(command: str, cwd: str, env: dict[str, str]) -> str:
+    """Output of ``command`` with stdout and stderr on an 80 x 40 pseudo-terminal."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 80, 0, 0))
+    env = {k: v for k, v in env.items() if k != "COLUMNS"}
+    process = subprocess.Popen(
+        command, shell=True, cwd=cwd, env=env, stdout=follower, stderr=follower
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the terminal's other end is closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait()
+    os.close(leader)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
 def tour() -> str:
     import os
     import subprocess
@@ -101,19 +152,24 @@ def tour() -> str:
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
     blocks = []
     with tempfile.TemporaryDirectory() as tmp:
-        for src in (ROOT / "examples").glob("*.csv"):
-            (Path(tmp) / src.name).write_bytes(src.read_bytes())
+        for src in (ROOT / "examples").iterdir():
+            if src.suffix in (".csv", ".py"):
+                (Path(tmp) / src.name).write_bytes(src.read_bytes())
         for text, command in TOUR:
-            run = subprocess.run(
-                command,
-                shell=True,
-                cwd=tmp,
-                env=env,
-                text=True,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            )
-            out = run.stdout.rstrip()
+            if command.startswith(TERMINAL_PREFIX):
+                command = command.removeprefix(TERMINAL_PREFIX)
+                out = _run_in_terminal(command, tmp, env).rstrip()
+            else:
+                run = subprocess.run(
+                    command,
+                    shell=True,
+                    cwd=tmp,
+                    env=env,
+                    text=True,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+                out = run.stdout.rstrip()
             out = f"$ {command}\n{out}" if out else f"$ {command}"
             if text:
                 blocks.append(text + "\n")

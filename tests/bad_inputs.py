@@ -115,7 +115,24 @@ CASES: tuple[Case, ...] = (
         "unknown option",
         ("eval", "relu", "--xyzzy", "1", "--", "1"),
         2,
-        ERROR + "No such option '--xyzzy'. (see 'actcli eval relu --help')",
+        ERROR + "No such option '--xyzzy': relu has no parameter 'xyzzy' "
+        "(parameters: negative_slope, max_value, threshold) (see 'actcli eval relu --help')",
+    ),
+    Case(
+        NAMES,
+        "another activation's parameter as an option",
+        ("eval", "gelu", "--alpha", "0.5", "--", "1"),
+        2,
+        ERROR + "No such option '--alpha': gelu has no parameter 'alpha' (parameters: approximate) "
+        "(see 'actcli eval gelu --help')",
+    ),
+    Case(
+        NAMES,
+        "an activation where the command goes",
+        ("gelu", "1"),
+        2,
+        ERROR + "No such command 'gelu'. To evaluate gelu: actcli eval gelu 1; "
+        "to plot it: actcli plot gelu (see 'actcli --help')",
     ),
     Case(
         NAMES,
@@ -250,6 +267,22 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         VALUES,
+        "ranges too large together",
+        ("eval", "relu", "--linspace", "0", "1", "60000000", "--range", "0:60000000"),
+        2,
+        ERROR + "2 --range/--linspace options make 120000001 values, more than 100000000; "
+        "write them to a .npy file and use --input for larger inputs",
+    ),
+    Case(
+        VALUES,
+        "--jacobian too large",
+        ("eval", "softmax", "--jacobian", "--linspace", "0", "1", "20000"),
+        2,
+        ERROR + "--jacobian of 20,000 values needs 20,000² × 8 bytes = 3.2 GB, more than 250 MB; "
+        "give fewer values, or use actcli.jvp in Python for products with the Jacobian",
+    ),
+    Case(
+        VALUES,
         "linspace count not a whole number",
         ("eval", "relu", "--linspace", "0", "1", "1e3"),
         2,
@@ -304,6 +337,39 @@ CASES: tuple[Case, ...] = (
         ("plot", "relu", "--term", "--", "1"),
         2,
         ERROR + "plot takes activation names, not values (got '1'; use --xlim LO HI)",
+    ),
+    Case(
+        VALUES,
+        "negative numbers before --",
+        ("eval", "gelu", "-1", "2"),
+        2,
+        ERROR + "No such option '-1': put negative numbers after -- (actcli eval gelu -- -1 2) "
+        "(see 'actcli eval gelu --help')",
+    ),
+    Case(
+        VALUES,
+        "diff over more points than it can hold",
+        ("diff", "gelu", "--linspace", "-3", "3", "100000000"),
+        2,
+        ERROR + "--linspace -3 3 100000000 makes 100000000 values, more than 2000000; diff holds "
+        "every flavour's values at once: use fewer points, or "
+        "'actcli eval NAME --like FRAMEWORK' on a file for more",
+    ),
+    Case(
+        VALUES,
+        "a figure too small to draw",
+        ("plot", "relu", "--size", "1e-300", "1e-300", "-o", "a.png"),
+        2,
+        ERROR + "a 1e-300 x 1e-300 in figure at 200 dpi is 2e-298 x 2e-298 px: "
+        "too small (10 px min each way)",
+    ),
+    Case(
+        VALUES,
+        "a resolution too low for text",
+        ("plot", "relu", "--dpi", "1", "--size", "0.01", "0.01", "-o", "a.png"),
+        2,
+        ERROR + "Invalid value for '--dpi': 1.0 is not in the range x>=10. "
+        "(see 'actcli plot relu --help')",
     ),
     # -- text input ----------------------------------------------------------------------------
     Case(
@@ -397,12 +463,41 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         TEXT,
-        "unterminated quote over a huge field",
-        ("eval", "relu", "-i", "data.csv"),
+        "a line without end (-i /dev/zero)",
+        ("eval", "relu", "-i", "/dev/zero"),
         1,
-        ERROR + "data.csv: not readable as CSV: field larger than field limit (131072)",
-        files={"data.csv": b'x\n"1' + b"1" * 200_000 + b"\n"},
-        note="x, then a quote and 200,000 digits",
+        ERROR + "/dev/zero line 1 is longer than 16,777,216 characters (a binary file? one "
+        "value per line for long vectors)",
+    ),
+    Case(
+        TEXT,
+        "a line of more than 100,000 columns",
+        ("eval", "softmax"),
+        1,
+        ERROR + "stdin line 1 has more than 100,000 columns; for one long vector put one value "
+        "per line (or save a .npy)",
+        stdin=b",".join([b"1.5"] * 100_001) + b"\n",
+        note="one line of 100,001 comma-separated numbers",
+    ),
+    Case(
+        TEXT,
+        "one vector down a column that never ends (yes 1 |)",
+        ("eval", "softmax"),
+        1,
+        ERROR + "stdin has more than 2,000,000 cells, and this work takes the whole input at "
+        "once (an axis-wise function down a column, or --jacobian); for longer vectors use a "
+        ".npy file",
+        stdin=b"1\n" * 2_000_001,
+        note="2,000,001 lines of 1, as from yes 1",
+    ),
+    Case(
+        TEXT,
+        "column number that is not ASCII",
+        ("eval", "relu", "-c", "\u00b2"),
+        2,
+        ERROR + "--column '\u00b2': stdin has no such column (columns: 'x', 'y'; or a number "
+        "from 1 to 2)",
+        stdin=b"x,y\n1,2\n",
     ),
     # -- .npy input ----------------------------------------------------------------------------
     Case(
@@ -454,10 +549,21 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         NPY,
+        "header nested 3,000 deep",
+        ("eval", "relu"),
+        1,
+        ERROR + "stdin is not a readable .npy file: its header does not parse",
+        stdin=npy_header_only(
+            b"{'descr': '<f8', 'fortran_order': False, 'shape': (" + b"-" * 3000 + b"1,), }"
+        ),
+        note="a shape of (, then 3,000 minus signs and 1,)",
+    ),
+    Case(
+        NPY,
         "header claims more data than there is",
         ("eval", "relu"),
         1,
-        ERROR + "stdin is not a readable .npy file: its data ends after 64 of 8388608 bytes",
+        ERROR + "stdin is not a readable .npy file: its data ends after 64 of 8000000000000 bytes",
         stdin=npy_header_only(_HUGE_HEADER) + b"\x00" * 64,
         note="a header saying shape (10**12,), then 64 bytes",
     ),
@@ -814,14 +920,19 @@ def run_fault(fault: Fault, folder: str | os.PathLike[str]) -> tuple[int, str]:
 
 
 def handlers_installed(pid: int) -> bool:
-    """Whether process ``pid`` catches SIGHUP yet (Linux: the SigCgt mask in /proc/PID/status):
-    actcli's handlers are in place, and the NumPy import has just begun."""
+    """Whether process ``pid`` has all of actcli's signal handlers in place (Linux: the SigCgt
+    mask in /proc/PID/status holds the last one installed; Python's own SIGINT handler is there
+    from the interpreter's start, so SIGINT's bit alone says nothing). The NumPy import has
+    just begun then."""
+    from actcli_launcher import terminating_signals
+
+    signum = max(terminating_signals())
     try:
         with open(f"/proc/{pid}/status") as f:
             caught = next(line for line in f if line.startswith("SigCgt:"))
     except (OSError, StopIteration):
         return False
-    return bool(int(caught.split()[1], 16) >> (signal.SIGHUP - 1) & 1)
+    return bool(int(caught.split()[1], 16) >> (signum - 1) & 1)
 
 
 def _signal_while_starting(folder: Path) -> tuple[int, str]:

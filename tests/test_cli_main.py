@@ -132,6 +132,61 @@ def test_completes_activation_names_and_aliases():
     assert "softmax" in _complete("actcli info soft")
 
 
+def _completion_items(words: str) -> list[tuple[str, str]]:
+    """(type, value) pairs, as click's bash completion prints them."""
+    env = {
+        "_ACTCLI_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
+    result = CliRunner().invoke(cli, [], env=env, prog_name="actcli")
+    return [tuple(line.split(",", 1)) for line in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "actcli eval gelu -i mi",
+        "actcli eval gelu --input mi",
+        "actcli eval gelu -o mi",
+        "actcli diff gelu -o mi",
+        "actcli plot gelu -o mi",
+        "actcli plot gelu --output mi",
+        "actcli list -o mi",
+        "actcli plot gelu --style ./mi",
+    ],
+)
+def test_file_options_complete_as_file_paths(words):
+    """Type "file": the shell lists the files (compgen -f), as for click.Path (issue 12)."""
+    assert _completion_items(words) == [("file", words.split()[-1])]
+
+
+@pytest.mark.parametrize(
+    ("words", "want"),
+    [
+        ("actcli eval gelu --like ", ["keras", "tf_keras", "torch", "jax"]),
+        ("actcli eval gelu --like t", ["tf_keras", "torch"]),
+        ("actcli plot relu --approximate --like j", ["jax"]),
+        ("actcli eval gelu -f js", ["json", "jsonl"]),
+        ("actcli eval gelu --format n", ["npy"]),
+        ("actcli diff gelu -f t", ["table", "tsv"]),
+        ("actcli list -f c", ["csv"]),
+        ("actcli info gelu -f ", ["text", "json"]),
+        ("actcli plot gelu --layout p", ["panels"]),
+        ("actcli plot gelu --style ggp", ["ggplot"]),
+    ],
+)
+def test_choices_complete(words, want):
+    assert _completion_items(words) == [("plain", w) for w in want]
+
+
+def test_styles_complete_from_matplotlib():
+    import matplotlib.style
+
+    names = [v for _, v in _completion_items("actcli plot gelu --style ")]
+    assert names == sorted(matplotlib.style.available) and "ggplot" in names
+
+
 # ---------------------------------------------------------------------------------------------
 # list
 
@@ -219,3 +274,110 @@ def test_info_every_activation(name):
     result = run(["info", name])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(name + "\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hints that say how to fix it (issue 12)
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (
+            ["eval", "gelu", "--alpha", "0.5", "--", "1"],
+            "No such option '--alpha': gelu has no parameter 'alpha' (parameters: approximate)",
+        ),
+        (
+            ["plot", "gelu", "--alpah", "0.5"],
+            "No such option '--alpah': gelu has no parameter 'alpah' (parameters: approximate)",
+        ),
+        (
+            ["eval", "relu6", "--negative-slope", "0.1", "--", "1"],
+            "relu6 takes no parameters, got 'negative_slope'",
+        ),
+        (
+            ["eval", "elu", "--alpah", "2", "--", "1"],
+            "No such option '--alpah'. Did you mean '--alpha'? (elu's parameters: alpha)",
+        ),
+        (
+            ["eval", "gelu", "-1", "2"],
+            "No such option '-1': put negative numbers after -- (actcli eval gelu -- -1 2)",
+        ),
+        (
+            ["diff", "gelu", "-2.5"],
+            "No such option '-2.5': put negative numbers after -- (actcli diff gelu -- -2.5)",
+        ),
+        (["plot", "gelu", "-1", "2"], "No such option '-1': plot takes no values"),
+        (
+            ["gelu", "1"],
+            "No such command 'gelu'. To evaluate gelu: actcli eval gelu 1; "
+            "to plot it: actcli plot gelu",
+        ),
+        (["nn.GELU"], "To evaluate nn.GELU: actcli eval nn.GELU; to plot it: actcli plot nn.GELU"),
+    ],
+)
+def test_hints_say_how_to_fix_it(argv, hint):
+    result = run(argv)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and hint in result.stderr, result.stderr
+    assert "'--help'?" not in result.stderr
+
+
+def test_click_spelling_suggestions_stay_but_never_help():
+    result = run(["eval", "gelu", "--linspac", "0", "1", "3"])
+    assert result.exit_code == 2 and "'--linspace'" in result.stderr
+    result = run(["eval", "--linspac", "0", "1", "3"])
+    assert result.exit_code == 2 and "Did you mean one of: '--linspace'" in result.stderr
+    for argv in (["eval", "gelu", "--hepl"], ["plot", "relu", "--hel"], ["eval", "x", "--hlp"]):
+        result = run(argv)
+        assert result.exit_code == 2 and "Did you mean '--help'" not in result.stderr, argv
+
+
+@pytest.mark.parametrize(
+    ("argv", "approximate"),
+    [
+        (["--approximate", "--"], True),
+        (["--no-approximate", "--"], False),
+        (["--no_approximate", "--"], False),
+        (["--approximate", "true", "--"], True),
+        (["--approximate", "FALSE", "--"], False),
+        (["--approximate=1", "--"], True),
+        (["--approximate=false", "--"], False),
+        (["--approximate"], True),  # the values follow directly
+        (["--"], False),
+    ],
+)
+def test_bool_parameters_are_flags_and_take_values(argv, approximate):
+    result = run(["eval", "gelu", *argv, "1", "2"])
+    assert result.exit_code == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header == ("x,gelu(approximate=True)" if approximate else "x,gelu")
+    assert [r.split(",")[0] for r in rows] == ["1.0", "2.0"]
+    # gelu(1): 0.8411919906082768 with the tanh form, 0.8413447460685429 exact (hand-checked
+    # digits of the two published formulas; 4 significant digits tell them apart).
+    assert rows[0].split(",")[1][:6] == ("0.8411" if approximate else "0.8413")
+
+
+def test_bool_flag_followed_by_another_option():
+    result = run(["eval", "gelu", "--approximate", "--linspace", "0", "1", "2"])
+    assert result.exit_code == 0 and result.stdout.splitlines()[0] == "x,gelu(approximate=True)"
+    result = run(["diff", "gelu", "--approximate", "-f", "csv"])
+    assert result.exit_code == 0, result.stderr
+
+
+def test_bool_parameters_show_both_flags_in_help():
+    result = run(["eval", "gelu", "--help"])
+    assert "--approximate / --no-approximate [true|false]" in result.stdout
+    result = run(["diff", "gelu", "--help"])
+    assert "--approximate / --no-approximate [true|false]" in result.stdout
+
+
+def test_memory_error_is_one_line_not_a_bug(monkeypatch):
+    def hungry(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("actcli.cli.list_cmd.list_cmd.callback", hungry)
+    result = CliRunner().invoke(cli, ["list"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("actcli: error: out of memory: ")
+    assert "internal error" not in result.stderr and result.stderr.count("\n") == 1

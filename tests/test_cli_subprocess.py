@@ -222,3 +222,35 @@ def test_npy_is_not_written_to_a_terminal():
     assert (
         result.returncode == 2 and b"refusing to write binary .npy to a terminal" in result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["diff", "gelu", "--linspace", "-3", "3", "100000000"],
+        ["diff", "gelu", "--linspace", "0", "1", "1500000", "--linspace", "2", "3", "1500000"],
+        ["diff", "gelu", "--range", "0:1:1e-7"],
+        ["diff", "gelu", "--plot", "--linspace", "-3", "3", "1000000"],
+    ],
+    ids=["one", "repeated", "range", "plot"],
+)
+def test_diff_refuses_more_points_than_it_holds_in_bounded_memory(argv, tmp_path):
+    """10^8 points took 3.1 GB and ended in MemoryError (issue 13): one line, exit 2, and the
+    peak resident size of the process stays small."""
+    probe = (
+        "import resource, subprocess, sys;"
+        "run = subprocess.run(sys.argv[1:], capture_output=True);"
+        "sys.stderr.buffer.write(run.stderr);"
+        "print(run.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, ACTCLI, *argv],
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    code, peak_kb = map(int, result.stdout.split())
+    lines = result.stderr.decode().splitlines()
+    assert code == 2 and len(lines) == 1 and "more than" in lines[0], lines
+    assert peak_kb < 200_000, f"peak RSS {peak_kb} KB"
+    assert os.listdir(tmp_path) == []

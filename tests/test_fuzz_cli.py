@@ -943,14 +943,22 @@ def test_a_row_of_100k_columns(tmp_path):
     ]
 
 
-def test_a_50_mb_line_without_newline(tmp_path):
-    """One 50 MB number (it overflows to inf) and one 50 MB bad cell: quick, one short line."""
+def test_a_10_mb_line_reads_and_a_20_mb_line_is_one_short_error(tmp_path):
+    """One 10 MB number (it overflows to inf) reads; a 20 MB line, past the 16 MB a line may
+    hold, and a 20 MB bad cell end in one short line."""
     path = tmp_path / "long.txt"
-    path.write_bytes(b"1" * 50_000_000)
+    path.write_bytes(b"1" * 10_000_000)
     result = invoke(["eval", "relu", "-i", str(path), "-f", "npy"])
     check_invariants(result, [], str(tmp_path))
     assert np.load(io.BytesIO(result.stdout_bytes)).tolist() == [math.inf]
-    path.write_bytes(b"x\n1\n" + b"a" * 50_000_000)
+    path.write_bytes(b"1" * 20_000_000)
+    result = invoke(["eval", "relu", "-i", str(path)])
+    check_invariants(result, [], str(tmp_path))
+    assert result.exit_code == 1 and result.stderr == (
+        ERROR + f"{path} line 1 is longer than 16,777,216 characters (a binary file? one value "
+        "per line for long vectors)\n"
+    )
+    path.write_bytes(b"x\n1\n" + b"a" * 10_000_000)
     result = invoke(["eval", "relu", "-i", str(path)])
     check_invariants(result, [], str(tmp_path))
     assert result.exit_code == 1 and result.stderr.startswith(
@@ -1040,3 +1048,425 @@ def test_an_axis_beyond_any_array_is_a_usage_error():
     """``--axis 99999999999999999999999``: core/_array.py catches AxisError, not OverflowError."""
     result = invoke(["eval", "softmax", "--axis", "99999999999999999999999", "--", "1", "2"])
     assert result.exit_code == 2 and "internal error" not in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Fuzz (io helper): the families of issue 13 on the input side. Limits are shrunk with
+# mock.patch so that each example crosses them cheaply; the code paths are the real ones.
+
+ROW_FUNCTIONS = ["relu", "gelu", "softmax", "log_softmax", "sigmoid"]
+
+
+@fuzz
+@given(
+    n=st.integers(1, 300),
+    as_row=st.booleans(),
+    dtype=st.sampled_from(["<f8", "<f4", ">f8", "<i4"]),
+    name=st.sampled_from(ROW_FUNCTIONS),
+    fmt=st.sampled_from(["npy", "csv", "json"]),
+    chunk=st.integers(1, 40),
+    via_file=st.booleans(),
+)
+def test_fuzz_rows_and_columns_of_values(n, as_row, dtype, name, fmt, chunk, via_file):
+    """A .npy of shape (1, N) or (N, 1), read in chunks of a few values: exactly the core's
+    result on the whole array, the shape kept in .npy, one value per row in text."""
+    from unittest import mock
+
+    x = (np.random.default_rng(n).standard_normal(n) * 30).astype(dtype)
+    array = x.reshape((1, n) if as_row else (n, 1))
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        mock.patch.object(actcli_io.inputs, "ARRAY_CHUNK_ELEMENTS", chunk),
+    ):
+        path = os.path.join(folder, "in.npy")
+        Path(path).write_bytes(npy(array))
+        argv = ["eval", name, "-f", fmt, *(["-i", path] if via_file else [])]
+        result = invoke(argv, None if via_file else npy(array))
+        check_invariants(result, argv, folder)
+        assert result.exit_code == 0, result.stderr
+    native = array.astype(array.dtype.newbyteorder("=")) if dtype[1] == "f" else array + 0.0
+    want = actcli.get(name)(native)
+    if fmt == "npy":
+        got = np.load(io.BytesIO(result.stdout_bytes))
+        assert got.shape == array.shape and same_floats(got, want)
+        return
+    names, rows = read_text_output(fmt, result.stdout, True)
+    assert names == ["x", name] and len(rows) == n
+    got = np.array([from_json(r[1]) if fmt == "json" else float(r[1]) for r in rows])
+    assert same_floats(got.astype(want.dtype), want.reshape(-1))
+
+
+@fuzz
+@given(
+    cells=st.lists(st.sampled_from(["1", "-2.5", "1e3", "", "NA", "abc", "0x1"]), min_size=1,
+                   max_size=80),
+    separator=st.sampled_from([",", "\t", " "]),
+    cell_width=st.integers(0, 60),
+    name=st.sampled_from(["relu", "softmax"]),
+    newline=st.booleans(),
+)  # fmt: skip
+def test_fuzz_long_single_lines(cells, separator, cell_width, name, newline):
+    """One line of many cells, near the column and line-length limits (shrunk to 50 columns
+    and 2,000 characters): numbers in, or one line naming the limit or the cell."""
+    from unittest import mock
+
+    padded = [c + "0" * cell_width if c[:1].isdigit() or c[:1] == "-" else c for c in cells]
+    line = separator.join(padded) + ("\n" if newline else "")
+    with (
+        mock.patch.object(actcli_io.text, "MAX_COLUMNS", 50),
+        mock.patch.object(actcli_io.text, "MAX_LINE_CHARS", 2000),
+    ):
+        argv = ["eval", name, "--no-header"]
+        result = invoke(argv, line.encode())
+    check_invariants(result, argv)
+    if len(line.rstrip("\n")) > 2000:
+        assert result.exit_code == 1 and "is longer than 2,000 characters" in result.stderr
+    elif len(cells) > 50 and separator != " ":
+        assert result.exit_code == 1 and "has more than 50 columns" in result.stderr
+
+
+def _range_oracle(option: list[str]) -> np.ndarray:
+    """The values of one --range/--linspace, written from their definitions with NumPy."""
+    if option[0] == "--linspace":
+        return np.linspace(float(option[1]), float(option[2]), int(option[3]))
+    start, stop, step = (float(v) for v in option[1].split(":"))
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    return start + step * np.arange(count)
+
+
+@fuzz
+@given(
+    options=st.lists(
+        st.one_of(
+            st.tuples(st.integers(-5, 5), st.integers(1, 40), st.sampled_from([1, 0.5, 0.25])).map(
+                lambda t: ["--range", f"{t[0]}:{t[0] + t[1]}:{t[2]}"]
+            ),
+            st.tuples(st.integers(-5, 5), st.integers(1, 9), st.integers(1, 90)).map(
+                lambda t: ["--linspace", str(t[0]), str(t[0] + t[1]), str(t[2])]
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    limit=st.integers(1, 200),
+)
+def test_fuzz_repeated_range_options_count_in_total(options, limit):
+    """However many --range/--linspace are given, the limit (shrunk here) holds for their
+    total; below it the output is their sorted union."""
+    from unittest import mock
+
+    argv = ["eval", "linear", *[t for o in options for t in o]]
+    with mock.patch.object(actcli_io.values, "MAX_RANGE_SIZE", limit):
+        result = invoke(argv)
+    check_invariants(result, argv)
+    parts = [_range_oracle(o) for o in options]
+    total = sum(len(p) for p in parts)
+    if total > limit:
+        made = f"make{'s' if len(options) == 1 else ''} {total} values, more than {limit};"
+        assert result.exit_code == 2 and made in result.stderr, result.stderr
+        return
+    assert result.exit_code == 0, result.stderr
+    want = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+    got = np.array([float(line.split(",")[0]) for line in result.stdout.splitlines()[1:]])
+    assert same_floats(got, want)
+
+
+# Process-side fuzz (the cli helper's section, issue 13): extreme but finite plot limits and
+# sizes; every terminating signal at a random moment; stdout and stderr closed or full.
+
+# Finite floats where arithmetic on limits breaks: the largest, its neighbours, the smallest
+# subnormal, powers of ten near the top, and ordinary ones.
+EDGE_FLOATS = [
+    sys.float_info.max,
+    -sys.float_info.max,
+    1.7e308,
+    -1.7e308,
+    1e308,
+    -1e308,
+    1e307,
+    8e307,
+    5e-324,
+    -5e-324,
+    2.2250738585072014e-308,
+    1e-300,
+    0.0,
+    -0.0,
+    1.0,
+    1.0 + 2**-52,
+    -4.0,
+    6.0,
+]
+edge_float = st.one_of(
+    st.sampled_from(EDGE_FLOATS), st.floats(allow_nan=False, allow_infinity=False)
+)
+PLOT_NAMES = ["relu", "exponential", "gelu", "relu6", "softmax", "hard_sigmoid", "elu:alpha=1e308"]
+
+
+@st.composite
+def plot_limits_argv(draw, folder: str) -> list[str]:
+    names = draw(st.lists(st.sampled_from(PLOT_NAMES), min_size=1, max_size=2, unique=True))
+    argv = ["plot", *names, "--points", str(draw(st.sampled_from([2, 3, 17])))]
+    for option in ("--xlim", "--ylim"):
+        if draw(st.booleans()):
+            a, b = draw(edge_float), draw(edge_float)
+            if draw(st.integers(0, 9)):  # mostly valid: low < high
+                a, b = min(a, b), max(a, b)
+            argv += [option, repr(a), repr(b)]
+    for flag in ("--no-derivative", "--formula"):
+        if draw(st.booleans()):
+            argv.append(flag)
+    if draw(st.booleans()):
+        argv += ["--term", "--width", str(draw(st.sampled_from([24, 41, 80])))]
+        return argv
+    if draw(st.booleans()):
+        argv += ["--layout", "panels"]
+    # Sizes: mostly small images (rendering is the slow part), sometimes the extremes.
+    size = draw(
+        st.one_of(
+            st.tuples(st.sampled_from([0.2, 1.0, 2.0]), st.sampled_from([0.2, 1.0, 1.5])),
+            st.tuples(edge_float, edge_float),
+        )
+    )
+    dpi = draw(st.one_of(st.sampled_from([10, 20, 50]), edge_float))
+    suffix = draw(st.sampled_from([".png", ".svg", ".pdf", ".eps"]))
+    return [
+        *argv,
+        "--size",
+        repr(size[0]),
+        repr(size[1]),
+        "--dpi",
+        repr(dpi),
+        "-o",
+        os.path.join(folder, "p" + suffix),
+    ]
+
+
+@fuzz_slow
+@given(data=st.data())
+def test_fuzz_extreme_plot_limits_and_sizes(data):
+    """Any finite limits, sizes and resolutions: a plot, or one usage error; never a warning
+    (invoke turns them into errors), an internal error or a temporary file left behind."""
+    with tempfile.TemporaryDirectory() as folder:
+        argv = data.draw(plot_limits_argv(folder))
+        result = invoke(argv, cwd=folder)
+        check_invariants(result, argv, folder)
+        assert result.exit_code in (0, 2), (argv, result.stderr)
+        if result.exit_code == 0 and "-o" in argv:
+            assert os.path.getsize(argv[argv.index("-o") + 1]) > 0
+
+
+def _run_with_streams(argv, *, stdout: str, stderr: str, cwd: str):
+    """Runs the real actcli with stdout/stderr each a pipe, closed (>&-) or full (/dev/full)."""
+    close = [fd for fd, how in ((1, stdout), (2, stderr)) if how == "closed"]
+    with open("/dev/full", "wb") as full:
+        streams = {
+            how_fd: (subprocess.PIPE if how == "pipe" else full if how == "full" else None)
+            for how_fd, how in (("out", stdout), ("err", stderr))
+        }
+        return subprocess.run(
+            [*bad_inputs.actcli_command(), *argv],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=streams["out"],
+            stderr=streams["err"],
+            preexec_fn=lambda: [os.close(fd) for fd in close],
+            timeout=120,
+        )
+
+
+# argv, whether it writes to stdout, its exit code when nothing goes wrong with the streams.
+STREAM_COMMANDS = [
+    (["eval", "relu", "--", "1"], True, 0),
+    (["eval", "relu", "-o", "o.csv", "--", "1"], False, 0),
+    (["eval", "relu", "--dtype", "float16", "--", "1e5"], True, 0),  # and a warning
+    (["eval", "relu", "--dtype", "float16", "-o", "o.csv", "--", "1e5"], False, 0),
+    (["eval", "nosuch", "--", "1"], False, 2),
+    (["list"], True, 0),
+    (["info", "gelu"], True, 0),
+    (["diff", "gelu", "-f", "csv"], True, 0),
+    (["plot", "relu", "--term"], True, 0),
+    (["plot", "relu", "--points", "9", "--size", "1", "1", "--dpi", "20", "-o", "p.png"], False, 0),
+    (["--help"], True, 0),
+    (["--version"], True, 0),
+    (["eval", "relu", "--help"], True, 0),
+]
+
+
+@settings(max_examples=max(4, EXAMPLES // 2), suppress_health_check=HEALTH, deadline=None)
+@given(
+    command=st.sampled_from(STREAM_COMMANDS),
+    stdout=st.sampled_from(["pipe", "closed", "full"]),
+    stderr=st.sampled_from(["pipe", "closed", "full"]),
+)
+def test_fuzz_closed_and_full_stdout_and_stderr(command, stdout, stderr):
+    if "full" in (stdout, stderr) and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    argv, writes, code = command
+    with tempfile.TemporaryDirectory() as folder:
+        run = _run_with_streams(argv, stdout=stdout, stderr=stderr, cwd=folder)
+        lost = writes and stdout != "pipe" and code == 0
+        assert run.returncode == (1 if lost else code), (argv, stdout, stderr, run.stderr)
+        if stderr == "pipe":
+            lines = run.stderr.decode().splitlines()
+            assert all(line.startswith((ERROR, WARNING)) for line in lines), lines
+            assert len([line for line in lines if line.startswith(ERROR)]) == (run.returncode != 0)
+            if lost:
+                reason = "it is closed" if stdout == "closed" else "No space left on device"
+                assert lines[-1] == f"{ERROR}cannot write to stdout: {reason}"
+        written = "o.csv" in argv or "p.png" in argv
+        if written and run.returncode == 0:
+            assert os.path.getsize(os.path.join(folder, "o.csv" if "o.csv" in argv else "p.png"))
+        assert not [n for n in os.listdir(folder) if n.endswith(".tmp")]
+
+
+def _terminating_signals() -> list[int]:
+    import signal
+
+    from actcli_launcher import terminating_signals
+
+    return [s for s in terminating_signals() if signal.getsignal(s) != signal.SIG_IGN]
+
+
+SIGNAL_COMMANDS = {
+    "eval": ["eval", "gelu", "-d", "-i", "mid.npy", "-o", "out.csv"],
+    "plot": ["plot", "gelu", "elu", "--size", "12", "12", "--dpi", "100", "-o", "out.png"],
+    "term": ["plot", "--all", "--term"],
+    "diff": ["diff", "gelu", "--linspace", "-5", "5", "200000", "-o", "out.csv"],
+}
+
+
+# What a whole result looks like (a file replaced by anything less is a bug).
+WHOLE = {
+    "eval": lambda data: data.startswith(b"x,gelu,gelu'\n") and data.count(b"\n") == 300_001,
+    "plot": lambda data: data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82"),
+    "diff": lambda data: data.startswith(b"a,b,max_abs,") and data.count(b"\n") == 7,
+}
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc (Linux)")
+@settings(max_examples=max(3, EXAMPLES // 5), suppress_health_check=HEALTH, deadline=None)
+@given(
+    signum=st.sampled_from(_terminating_signals()),
+    command=st.sampled_from(sorted(SIGNAL_COMMANDS)),
+    delay=st.floats(0.0, 0.8),
+)
+def test_fuzz_every_terminating_signal_at_a_random_moment(signum, command, delay):
+    """From the moment actcli's handlers are in place (importing NumPy) to its exit: the run
+    either finished (0) or ends with 128 + N and its one line; -o keeps the old file or holds
+    the whole new one; no temporary file."""
+    import time
+
+    from actcli_launcher import message
+
+    with tempfile.TemporaryDirectory() as folder:
+        np.save(os.path.join(folder, "mid.npy"), np.linspace(-5, 5, 300_000))
+        for name in ("out.csv", "out.png"):
+            Path(folder, name).write_bytes(OLD_OUTPUT)
+        process = subprocess.Popen(
+            [*bad_inputs.actcli_command(), *SIGNAL_COMMANDS[command]],
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while not bad_inputs.handlers_installed(process.pid):
+            if process.poll() is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.0005)
+        time.sleep(delay)
+        if process.poll() is None:
+            process.send_signal(signum)
+        _, err = process.communicate(timeout=120)
+        where = (command, signum, delay, err[-500:])
+        if process.returncode == 0:
+            assert err == b"", where
+        else:
+            assert process.returncode == 128 + signum, where
+            assert err.decode() == ERROR + message(signum) + "\n", where
+        for name in ("out.csv", "out.png"):
+            data = Path(folder, name).read_bytes()
+            if data != OLD_OUTPUT:  # replaced: only by a whole result
+                assert name in SIGNAL_COMMANDS[command], where
+                assert WHOLE[command](data), (where, data[:100], data[-100:])
+        assert not [n for n in os.listdir(folder) if n.endswith(".tmp")], where
+
+
+# ---------------------------------------------------------------------------------------------
+# check (helper "check"): random command lines and files for `actcli check`
+
+_CHECK_GATE = "max error "  # a --max-ulp failure writes its report, then this line (exit 1)
+
+
+def _check_invariants(result, argv, folder: str) -> None:
+    """check_invariants, except that a failed --max-ulp gate has written its report."""
+    if result.exit_code == 1 and f"{ERROR}" in result.stderr and _CHECK_GATE in result.stderr:
+        assert result.stdout_bytes, argv
+        lines = result.stderr.splitlines()
+        assert lines[-1].startswith(ERROR) and "exceeds" in lines[-1], argv
+        assert "Traceback" not in result.stderr
+        return
+    check_invariants(result, argv, folder)
+
+
+@st.composite
+def check_argv(draw, folder: str, x_path: str, y_path: str) -> list[str]:
+    name = draw(st.sampled_from(["relu", "gelu", "tanh", "elu:alpha=0.5", "softmax", "gelo"]))
+    dtypes = ["float16", "float32", "float64", "bfloat16", "float8_e4m3fn", "float8_e5m2", "x"]
+    source = draw(st.sampled_from(["pair", "table", "exhaustive", "sample", "none"]))
+    argv = ["check", name]
+    if source == "pair":
+        argv += ["-i", x_path, "--values", y_path]
+    elif source == "table":
+        argv += ["-i", x_path, "--values-column", draw(st.sampled_from(["2", "y", "9", "x"]))]
+    elif source in ("exhaustive", "sample"):
+        argv += ["--exhaustive"] if source == "exhaustive" else ["--sample", draw(value_text)]
+        argv += ["--dtype", draw(st.sampled_from(dtypes[3:] + ["float16"]))]
+        if draw(st.booleans()):
+            argv += ["--range", draw(st.sampled_from(["-1:1", "0:", ":0", "2:1", "a:b", "-8:8"]))]
+        if draw(st.booleans()):
+            argv += ["--save-inputs", os.path.join(folder, "saved.npy")]
+        else:
+            argv += ["--values", y_path]
+    opts = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    ["-d"],
+                    ["--dtype", draw(st.sampled_from(dtypes))],
+                    ["--x-column", draw(st.sampled_from(["1", "x", "7"]))],
+                    ["--max-ulp", draw(st.sampled_from(["0", "0.5", "1e9", "-1", "nan", "x"]))],
+                    ["--worst", draw(st.sampled_from(["0", "3", "-2"]))],
+                    ["-f", draw(st.sampled_from(["text", "json", "csv"]))],
+                    ["-o", os.path.join(folder, "r" + draw(st.sampled_from(SUFFIXES)))],
+                    ["--like", draw(st.sampled_from(["torch", "jax", "pytorch"]))],
+                    ["--plot", os.path.join(folder, "e" + draw(st.sampled_from([".png", ".x"])))],
+                    ["--term"],
+                ]
+            ),
+            max_size=3,
+        )
+    )
+    return argv + [t for o in opts for t in o]
+
+
+@fuzz_slow
+@given(data=st.data(), x=any_file, y=any_file)
+def test_fuzz_check_command_lines(data, x, y):
+    with tempfile.TemporaryDirectory() as folder:
+        x_path, y_path = os.path.join(folder, "x.in"), os.path.join(folder, "y.in")
+        Path(x_path).write_bytes(x)
+        Path(y_path).write_bytes(y)
+        argv = data.draw(check_argv(folder, x_path, y_path))
+        result = invoke(argv)
+        _check_invariants(result, argv, folder)
+
+
+def test_check_gate_writes_the_report_and_one_error_line(tmp_path):
+    x = np.linspace(-3, 3, 13)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.tanh(x) * (1 + 1e-12))
+    argv = ["check", "tanh", "-i", str(tmp_path / "x.npy"), "--values", str(tmp_path / "y.npy")]
+    result = invoke([*argv, "--max-ulp", "1"])
+    _check_invariants(result, argv, str(tmp_path))
+    assert result.exit_code == 1 and result.stdout.startswith("tanh in float64")

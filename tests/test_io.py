@@ -129,7 +129,7 @@ def test_csv_with_header_crlf_bom_comments_blank_lines_and_quotes():
     table = io.read_text_table(_stream(text), "t.csv")
     assert table.names == ["name", "x"] and table.has_header
     assert table.rows == [["a", "1.5"], ["b", "-2"]]
-    assert table.line_numbers == [4, 5]
+    assert list(table.line_numbers) == [4, 5]
 
 
 def test_headerless_single_column_text():
@@ -238,12 +238,13 @@ def _npy_bytes(array: np.ndarray, allow_pickle: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def test_npy_file_is_memory_mapped_and_dtype_kept(tmp_path):
+def test_npy_file_is_read_not_mapped_and_dtype_kept(tmp_path):
     path = tmp_path / "x.npy"
     np.save(path, np.array([1.5, -2.0], dtype=np.float32))
     with open(path, "rb") as f:
         got = io.read_npy(f, "x.npy", str(path))
-    assert isinstance(got, np.memmap) and got.dtype == np.float32
+    # Read into memory: a file truncated while mapped would kill the process with SIGBUS.
+    assert not isinstance(got, np.memmap) and got.dtype == np.float32
     assert got.tolist() == [1.5, -2.0]
 
 
@@ -463,3 +464,93 @@ def test_disk_full_is_a_data_error(monkeypatch):
 def test_struct_sanity():
     # The bit patterns used above are IEEE doubles (guards the test itself).
     assert struct.pack("<d", 0.1) == np.array([0.1]).tobytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# Odd inputs and outputs (issue 13)
+
+
+def _npy_file(header: bytes, data: bytes = b"") -> bytes:
+    header += b" " * (-(len(header) + 11) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + data
+
+
+def test_a_python_2_npy_header_reads_without_a_warning(recwarn):
+    data = _npy_file(
+        b"{'descr': '<f8', 'fortran_order': False, 'shape': (2L,), }", struct.pack("<2d", 1, -2)
+    )
+    assert io.read_npy(_stream(data), "old.npy").tolist() == [1.0, -2.0]
+    assert not recwarn.list
+
+
+def test_a_deeply_nested_npy_shape_is_one_line():
+    data = _npy_file(
+        b"{'descr': '<f8', 'fortran_order': False, 'shape': (" + b"-" * 3000 + b"1,), }"
+    )
+    with pytest.raises(DataError, match="evil.npy is not a readable .npy file: its header does"):
+        io.read_npy(_stream(data), "evil.npy")
+
+
+def test_a_file_that_shrinks_while_it_is_read_is_one_line(tmp_path, monkeypatch):
+    # Read, never mapped: a mapped file cut under the reader kills the process with SIGBUS.
+    monkeypatch.setattr(io.inputs, "ARRAY_CHUNK_ELEMENTS", 4)
+    path = tmp_path / "x.npy"
+    np.save(path, np.arange(12.0))
+    with io.open_input(input_path=str(path)) as source:
+        chunks = source.chunks()
+        next(chunks)
+        os.truncate(path, os.path.getsize(path) - 8 * 6)
+        with pytest.raises(DataError, match="x.npy became shorter while it was read"):
+            list(chunks)
+
+
+def test_a_whole_npy_larger_than_memory_is_refused_up_front(tmp_path, monkeypatch):
+    path = tmp_path / "big.npy"
+    np.save(path, np.zeros(1000))
+    monkeypatch.setattr(io.npy, "_available_memory", lambda: 16_000)
+    with io.open_input(input_path=str(path)) as source:
+        with pytest.raises(DataError, match=r"its 8 KB of data, read as one array .* need about"):
+            source.read_all()
+        assert next(source.chunks()).x.size == 1000  # streaming needs no such room
+
+
+def test_a_1_mb_cell_in_the_first_data_row_reads():
+    table = io.read_text_table(_stream("name,x\n" + "a" * 1_000_000 + ",1\n"), "t.csv")
+    assert len(table.rows[0][0]) == 1_000_000
+    quoted = io.read_text_table(_stream('name,x\n"' + "b" * 1_000_000 + '",1\n'), "t.csv")
+    assert len(quoted.rows[0][0]) == 1_000_000
+
+
+@pytest.mark.parametrize("column", ["\u00b2", "\u0661", "1\u00b2"])
+def test_a_column_number_in_other_digits_is_a_usage_error(column):
+    with pytest.raises(UsageError, match="has no such column"):
+        io.select_columns(["x", "y"], [column], "stdin")
+
+
+def test_a_250_character_output_name_works(tmp_path):
+    path = tmp_path / ("a" * 246 + ".csv")
+    with io.atomic_output(str(path), binary=False) as f:
+        f.write("x\n")
+    assert path.read_text() == "x\n" and os.listdir(tmp_path) == [path.name]
+
+
+@pytest.mark.parametrize("exit_with", [SystemExit(129), KeyboardInterrupt(), MemoryError()])
+def test_the_temporary_file_goes_whenever_the_run_ends_in_an_exception(tmp_path, exit_with):
+    path = tmp_path / "out.csv"
+    path.write_text("old\n")
+    with pytest.raises(type(exit_with)):
+        with io.atomic_output(str(path), binary=False) as f:
+            f.write("new\n")
+            raise exit_with  # what a signal handler raising SystemExit does mid-write
+    assert os.listdir(tmp_path) == ["out.csv"] and path.read_text() == "old\n"
+
+
+def test_a_narrow_stdout_encoding_is_one_line_before_anything_is_written(monkeypatch):
+    raw = std_io.BytesIO()
+    ascii_out = std_io.TextIOWrapper(raw, encoding="ascii", errors="strict")
+    monkeypatch.setattr("sys.stdout", ascii_out)
+    table = io.OutputTable([io.Column("name", ["ok", "\u00e9lan"]), io.Column("x", ["1", "2"])])
+    with pytest.raises(DataError, match=r"stdout's encoding \(ascii.*cannot write '\u00e9'"):
+        io.write_output(table, fmt="csv")
+    ascii_out.flush()
+    assert raw.getvalue() == b""  # nothing half-written

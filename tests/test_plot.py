@@ -707,6 +707,10 @@ def test_diff_figure_of_a_huge_range(tmp_path):
         (["--size", "1e-300", "1e-300"], "is 2e-298 x 2e-298 px: too small (10 px min each way)"),
         (["--size", "0.01", "0.01", "--dpi", "100"], "is 1 x 1 px: too small"),
         (["--size", "1e300", "1"], "too large (30000 px max)"),
+        (
+            ["--size", "100", "100", "--dpi", "290"],
+            "29000 x 29000 px: too large (64 million px max",
+        ),
     ],
 )
 def test_figure_sizes_out_of_reach_are_one_line(runner, tmp_path, args, message):
@@ -727,6 +731,10 @@ def test_control_characters_in_a_title_are_shown_escaped(tmp_path):
     fig = plot.figure(plot.curves([("relu", None)], points=11), title="a\x01b\x1b[2J $x$")
     assert fig.get_suptitle() == "a\\x01b\\x1b[2J \\$x\\$"
     assert _drawn_png(fig, tmp_path) > 0
+    # An undecodable byte of an argument arrives as a lone surrogate: SVG (UTF-8) cannot hold it.
+    fig = plot.figure(plot.curves([("relu", None)], points=11), title="a\udcffb\u202ec")
+    assert fig.get_suptitle() == "a\\udcffb\\u202ec"
+    assert plot.save(fig, tmp_path / "u.svg").stat().st_size > 0
 
 
 def test_eps_says_nothing_about_transparency(small_figure, tmp_path, caplog):

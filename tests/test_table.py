@@ -305,3 +305,20 @@ def test_table_and_csv_agree_on_float32_and_float16():
     for dtype in ("float16", "float32"):
         args = ["eval", "gelu", "--dtype", dtype, "--linspace", "-3", "3", "13"]
         _check_against_csv(_run([*args, "-f", "table"]), _run([*args, "-f", "csv"]))
+
+
+def test_several_key_columns_lead_each_block():
+    names = ["a", "b", "max_abs", "cause"]
+    columns = [["keras"], ["jax"], ["0.000473235"], ["defaults: approximate=False"]]
+    out = _render(names, columns, [True, True, False, True], width=30, key=(0, 1))
+    assert [b[0][:3] for b in parse_table(out)] == [["a", "b", "max_abs"], ["a", "b", "cause"]]
+
+
+def test_the_progress_bar_shows_a_file_name_escaped():
+    from actcli.io.terminal import progress_bar
+
+    stream = std_io.StringIO()
+    with progress_bar(10, "actcli eval: evil\x1b]0;PWNED\x07.csv", stream, color=False) as advance:
+        advance(5)
+    assert "\x1b]0;" not in stream.getvalue() and "\x07" not in stream.getvalue()
+    assert "evil\\x1b]0;PWNED\\x07.csv" in stream.getvalue()

@@ -4,6 +4,10 @@ Errors reach the user here, as one line on stderr: the group's ``invoke`` conver
 into click errors (``common.error_boundary``) and ``ActcliGroup.main`` prints every error, click's
 own included, as ``actcli: error: ...``. Click's usual three-line usage block is not used: a
 pipeline's stderr should say what went wrong in one line (the hint names the ``--help`` to run).
+
+``main`` is the process around the group (``actcli_launcher`` explains the phases): the signal
+handlers that raise ``Signalled`` while a command runs, stdout/stderr guarded for closed and
+full streams (``streams``), library warnings kept from the user.
 """
 
 from __future__ import annotations
@@ -35,9 +39,21 @@ LAZY_COMMANDS = {
     "list": "actcli.cli.list_cmd:list_cmd",
     "info": "actcli.cli.info_cmd:info_cmd",
     "diff": "actcli.cli.diff_cmd:diff_cmd",
+    "check": "actcli.cli.check_cmd:check_cmd",
 }
 
 _debug = False
+
+
+def _is_activation(word: str) -> bool:
+    """Whether ``word`` names an activation (``gelu``, ``nn.GELU``, ``elu:alpha=0.5``)."""
+    import actcli  # the package is loaded already; only an error gets here
+
+    try:
+        actcli.spec(word.partition(":")[0])
+    except (actcli.ActcliError, TypeError, ValueError):
+        return False
+    return True
 
 
 def _module_exists(module: str) -> bool:
@@ -69,8 +85,18 @@ class ActcliGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
-            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1) if args else []
-            if close and "No such command" in exc.message:
+            if "No such command" not in exc.message or not args:
+                raise
+            if _is_activation(args[0]):
+                # `actcli gelu 1`: the word is an activation, the command was left out.
+                rest = " ".join(args[1:4]) + (" ..." if len(args) > 4 else "")
+                evaluate = " ".join(["actcli eval", args[0], rest]).strip()
+                exc.message += (
+                    f" To evaluate {args[0]}: {evaluate}; to plot it: actcli plot {args[0]}"
+                )
+                raise
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1)
+            if close:
                 exc.message += f" Did you mean '{close[0]}'?"
             raise
 
@@ -134,6 +160,11 @@ def _classify(exc: BaseException) -> tuple[int, str]:
         return ExitCode.BROKEN_PIPE, ""
     if isinstance(exc, click.ClickException):
         return exc.exit_code, _describe(exc)
+    if isinstance(exc, MemoryError):  # what the work needed was refused by the system
+        return ExitCode.DATA, (
+            "out of memory: this input or the work asked for does not fit; "
+            "try a smaller input, fewer activations, or -f npy"
+        )
     if not isinstance(exc, Exception):
         raise exc  # GeneratorExit and other interpreter-level exits are not ours to report
     return ExitCode.DATA, (  # a bug: a notice, and the traceback only with --debug
@@ -199,6 +230,7 @@ def cli() -> None:
       actcli list
       actcli info gelu
       actcli diff gelu
+      actcli check gelu -i x.npy --values y.npy
 
     Shell completion (bash): eval "$(_ACTCLI_COMPLETE=bash_source actcli)"
     """

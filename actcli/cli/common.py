@@ -25,7 +25,8 @@ Public helpers (the ``eval`` and ``plot`` commands both use them):
     One option per ``spec.params`` entry: ``--max-value`` (``--max_value`` also works, through the
     command's ``token_normalize_func``), old names (``--alpha`` for relu), help with the default
     and the rule. Values stay text; ``Spec.bind`` converts and checks them, so the messages come
-    from the registry.
+    from the registry. A bool parameter is also a flag: ``--approximate`` / ``--no-approximate``
+    (``BoolParamOption``; ``--approximate true|false`` still works).
 
 ``ActivationCommand`` (a ``click.Command`` subclass) and ``activation_command(**attrs)``
     A command whose leading arguments name activations. Before parsing, it finds the names among
@@ -36,6 +37,8 @@ Public helpers (the ``eval`` and ``plot`` commands both use them):
     Use ``split_tokens(tokens)`` to separate names from numeric values. A subclass that sets
     ``trailing_param`` receives the tokens after ``--`` in that parameter (eval: always values).
     Both ``--max-value`` and ``--max_value`` spellings work for every option of such a command.
+    An unknown option gets a hint that says how to fix it: the activation's parameters, a
+    negative number to put after ``--``; never click's '--help' as a spelling.
 
 ``split_spec(token) -> (name, {param: text})``
     The syntax alone: ``"leaky_relu:negative_slope=0.1"`` -> ``("leaky_relu", {...})``.
@@ -43,8 +46,9 @@ Public helpers (the ``eval`` and ``plot`` commands both use them):
 ``output_options(formats)``
     Decorator adding ``-f/--format`` (one choice) and ``-o/--output`` (default ``-``).
 
-``complete_activation``
-    ``shell_complete`` callback for arguments that name activations (names and aliases).
+``complete_activation``, ``complete_like``, ``complete_path``
+    ``shell_complete`` callbacks: activation names and aliases, ``--like``'s frameworks, a file
+    name (the shell lists the files, as for ``click.Path``).
 
 ``error_boundary()``
     Context manager: ``actcli.UsageError`` -> ``click.UsageError`` (exit 2), ``actcli.DataError`` /
@@ -52,7 +56,8 @@ Public helpers (the ``eval`` and ``plot`` commands both use them):
     ``BrokenPipe`` (quiet exit 141). The group's ``invoke`` wraps every command in it, and the
     group's ``main`` prints any error as one line on stderr (see ``actcli.cli.ActcliGroup``).
 
-``ExitCode``: named exit codes (0 ok, 1 data, 2 usage, 130 Ctrl-C, 141 broken pipe, 143 SIGTERM).
+``ExitCode``: named exit codes (0 ok, 1 data, 2 usage, 130 Ctrl-C, 141 broken pipe, 143 SIGTERM;
+any signal N ends a run with 128 + N, see ``actcli_launcher``).
 ``number_or_none(text)``: float or None (no exception).
 """
 
@@ -162,12 +167,33 @@ def resolve_spec(name: str, like: str | None = None) -> Spec:
     return actcli.spec(name, like=like)
 
 
+def complete_like(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of ``--like``: the frameworks actcli has flavours of."""
+    from click.shell_completion import CompletionItem
+
+    from actcli.frameworks import FRAMEWORKS  # lazy: only completion needs them
+
+    return [CompletionItem(f) for f in FRAMEWORKS if f.startswith(incomplete.lower())]
+
+
+def complete_path(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of a file name: the shell lists the files (as for click.Path)."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
+
+
 def like_option(f: Callable) -> Callable:
     """``--like keras|tf_keras|torch|jax``: a framework's flavour of the activations."""
     return click.option(
         "--like",
         metavar="keras|tf_keras|torch|jax",
         default=None,
+        shell_complete=complete_like,
         help="Evaluate as this framework defines the function: its parameter names, defaults, "
         "formula and derivative at kinks. Default: keras (Keras 3), or the framework a name "
         "comes from (hardswish: torch). See 'actcli diff NAME'.",
@@ -240,6 +266,43 @@ def param_help(param: Param) -> str:
     return "; ".join(parts)
 
 
+# A bool parameter's option takes one of these as its value; anything else after it (a number,
+# a name, --) is not its value: --approximate alone means true.
+BOOL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "tanh", "none"})
+
+
+class BoolParamOption(click.Option):
+    """``--approximate`` / ``--no-approximate``, or ``--approximate true|false``.
+
+    Parsed as a one-value option: ``ActivationCommand.parse_args`` first rewrites the flag forms
+    into ``--approximate=true`` / ``--approximate=false``, so the value is text for
+    ``Spec.bind``, like every other parameter's.
+    """
+
+    actcli_bool = True
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        flag = self.opts[-1]
+        return f"{flag} / --no-{flag[2:]} [true|false]", record[1]
+
+
+def make_param_option(name: str, help_text: str, type_name: str, **attrs: Any) -> click.Option:
+    """The generated option ``--kebab-name`` for a parameter (values stay text)."""
+    cls = BoolParamOption if type_name == "bool" else click.Option
+    option = cls(
+        [PARAM_PREFIX + name, f"--{normalize_token(name)}"],
+        metavar=_METAVARS.get(type_name, "VALUE"),
+        help=help_text,
+        default=None,
+        **attrs,
+    )
+    option.actcli_param = True  # type: ignore[attr-defined]
+    return option
+
+
 def param_options(spec: Spec) -> list[click.Option]:
     """Click options for a spec's parameters (values kept as text; ``Spec.bind`` checks them)."""
     options = []
@@ -248,15 +311,21 @@ def param_options(spec: Spec) -> list[click.Option]:
         names = [(p.name, param_help(p))]
         names += [(old, f"old name of --{normalize_token(p.name)}") for old in p.old_names]
         for name, text in names:
-            option = click.Option(
-                [PARAM_PREFIX + name, f"--{normalize_token(name)}"],
-                metavar=_METAVARS.get(p.type, "VALUE"),
-                help=text,
-                default=None,
-            )
-            option.actcli_param = True  # type: ignore[attr-defined]
-            options.append(option)
+            options.append(make_param_option(name, text, p.type))
     return options
+
+
+def bool_flags(options: Sequence[click.Option]) -> dict[str, str]:
+    """``{"--approximate": "--approximate=true", "--no-approximate": "--approximate=false"}``
+    for the bool parameters among generated options."""
+    flags = {}
+    for option in options:
+        if getattr(option, "actcli_bool", False):
+            for opt in option.opts:
+                if opt.startswith("--"):
+                    flags[opt] = f"{opt}=true"
+                    flags[f"--no-{opt[2:]}"] = f"{opt}=false"
+    return flags
 
 
 def complete_activation(
@@ -281,6 +350,24 @@ def complete_activation(
     return items
 
 
+def _is_option(token: str | None) -> bool:
+    """``--x`` or ``-x``, not a negative number nor ``-`` (stdin)."""
+    return (
+        token is not None
+        and token.startswith("-")
+        and len(token) > 1
+        and number_or_none(token) is None
+    )
+
+
+def _listed(options: Sequence[str]) -> str:
+    return ("" if len(options) == 1 else "one of: ") + ", ".join(map(repr, options))
+
+
+def _is_bool_word(token: str | None) -> bool:
+    return token is not None and token.strip().lower() in BOOL_WORDS
+
+
 def _takes_values(option: click.Option) -> int:
     return 0 if option.is_flag or option.count else option.nargs
 
@@ -300,13 +387,18 @@ class ActivationCommand(click.Command):
                     arity[normalize_token(opt)] = _takes_values(p)
         return arity
 
-    def scan(self, args: Sequence[str]) -> tuple[list[str], int | None]:
+    def scan(
+        self, args: Sequence[str], flags: Mapping[str, str] | None = None
+    ) -> tuple[list[str], int | None]:
         """Finds the activation names among raw arguments, and the position of ``--``.
 
         Names are the non-numeric positional tokens before the first value or ``--``. Option
-        values are skipped (static options by their arity; generated options take one value).
+        values are skipped: static options by their arity; ``flags`` (bool parameters, see
+        ``bool_flags``) only when a true/false word follows; other generated options take one
+        value, unless what follows is ``--`` or another option.
         """
         arity = self._static_option_arity()
+        flags = flags or {}
         names: list[str] = []
         in_names = True
         i = 0
@@ -314,8 +406,9 @@ class ActivationCommand(click.Command):
             token = args[i]
             if token == "--":
                 return names, i
-            if token.startswith("-") and len(token) > 1 and number_or_none(token) is None:
+            if _is_option(token):
                 key = normalize_token(token.split("=", 1)[0])
+                following = args[i + 1] if i + 1 < len(args) else None
                 if "=" in token and key.startswith("--"):
                     i += 1
                 elif key in arity:
@@ -323,8 +416,11 @@ class ActivationCommand(click.Command):
                 elif not key.startswith("--") and key[:2] in arity:
                     # -fcsv (value attached) or -d (flag)
                     i += 1 if len(key) > 2 or arity[key[:2]] == 0 else 1 + arity[key[:2]]
-                else:
-                    i += 2  # a generated option: always one value
+                elif key in flags:
+                    takes = not key.startswith("--no-") and _is_bool_word(following)
+                    i += 2 if takes else 1
+                else:  # a generated option: one value
+                    i += 1 if following is None or following == "--" or _is_option(following) else 2
                 continue
             if number_or_none(token) is not None:
                 in_names = False
@@ -332,6 +428,20 @@ class ActivationCommand(click.Command):
                 names.append(token)
             i += 1
         return names, None
+
+    @staticmethod
+    def _rewrite_flags(args: Sequence[str], end: int, flags: Mapping[str, str]) -> list[str]:
+        """``--approximate`` -> ``--approximate=true`` (unless a true/false word follows) and
+        ``--no-approximate`` -> ``--approximate=false``, before position ``end`` (``--``)."""
+        out = list(args)
+        for i in range(end):
+            key = normalize_token(out[i])
+            if key in flags and (
+                key.startswith("--no-")
+                or not _is_bool_word(out[i + 1] if i + 1 < len(out) else None)
+            ):
+                out[i] = flags[key]
+        return out
 
     def _dynamic_params(self, ctx: click.Context) -> list[click.Parameter]:
         return ctx.meta.get("actcli.dynamic_params", [])
@@ -375,11 +485,12 @@ class ActivationCommand(click.Command):
         return params[:-1] + dynamic + params[-1:] if params else dynamic
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["actcli.raw_args"] = list(args)
         names, dashdash = self.scan(args)
-        ctx.meta["actcli.names"] = names
         ctx.meta["actcli.dynamic_params"] = []
         ctx.meta["actcli.spec"] = None
         like = self._like_in(args, dashdash)
+        spec = None
         if len(names) == 1:
             try:
                 spec, options = self.dynamic_options(names[0].partition(":")[0], like)
@@ -387,20 +498,26 @@ class ActivationCommand(click.Command):
                 if not ctx.resilient_parsing:
                     raise
             else:
-                ctx.meta["actcli.spec"] = spec
-                ctx.meta["actcli.dynamic_params"] = options
+                flags = bool_flags(options)
+                if flags:
+                    # Knowing which options are bool flags, find the names and -- again
+                    # (`eval gelu --approximate -- 1`: the flag does not take the --).
+                    names, dashdash = self.scan(args, flags)
+                    end = len(args) if dashdash is None else dashdash
+                    args = self._rewrite_flags(args, end, flags)
+                if len(names) == 1:
+                    ctx.meta["actcli.spec"] = spec
+                    ctx.meta["actcli.dynamic_params"] = options
+                else:
+                    spec = None
+        ctx.meta["actcli.names"] = names
         trailing: list[str] = []
         if self.trailing_param is not None and dashdash is not None:
             args, trailing = list(args[:dashdash]), list(args[dashdash + 1 :])
         try:
             rest = super().parse_args(ctx, args)
         except click.NoSuchOption as exc:
-            if len(names) > 1 and self._takes_option(names, like, exc.option_name):
-                exc.possibilities = None  # click's nearest spelling ('--help' for --alpha)
-                exc.message += (
-                    " (with several activations, give parameters in each name: "
-                    "NAME:param=value,..., e.g. leaky_relu:negative_slope=0.1)"
-                )
+            self._explain(exc, ctx, names, like, spec)
             raise
         if self.trailing_param is not None:
             ctx.params[self.trailing_param] = tuple(trailing)
@@ -412,6 +529,56 @@ class ActivationCommand(click.Command):
                     given[key[len(PARAM_PREFIX) :]] = value
         ctx.params["activation_params"] = given
         return rest
+
+    def _explain(
+        self,
+        exc: click.NoSuchOption,
+        ctx: click.Context,
+        names: Sequence[str],
+        like: str | None,
+        spec: Spec | None,
+    ) -> None:
+        """Says how to fix an unknown option: never click's nearest spelling '--help'."""
+        option = exc.option_name
+        raw = ctx.meta.get("actcli.raw_args", [])
+        generated = {o for p in ctx.meta.get("actcli.dynamic_params", []) for o in p.opts}
+        close = [p for p in exc.possibilities or [] if p not in ("--help", "-h")]
+        static = [p for p in close if p not in generated]
+        exc.possibilities = None
+        number = next((t for t in raw if t.startswith(option) and number_or_none(t)), None)
+        if number is not None:  # click read -2.5 as the short options -2 -. -5
+            if self.trailing_param is not None:
+                values = [t for t in raw if t != "--" and number_or_none(t) is not None]
+                example = " ".join([ctx.command_path, *names, "--", *values])
+                exc.message = (
+                    f"No such option '{number}': put negative numbers after -- ({example})"
+                )
+            else:
+                exc.message = f"No such option '{number}': {ctx.info_name} takes no values"
+            return
+        if len(names) > 1 and self._takes_option(names, like, option):
+            exc.message += (
+                " (with several activations, give parameters in each name: "
+                "NAME:param=value,..., e.g. leaky_relu:negative_slope=0.1)"
+            )
+            return
+        if spec is not None and close != static:  # --alph: the option --alpha
+            params = ", ".join(p.name for p in spec.params)
+            exc.message = (
+                f"No such option '{option}'. Did you mean {_listed(close)}? "
+                f"({spec.name}'s parameters: {params})"
+            )
+            return
+        also = f"; or did you mean {_listed(static)}?" if static else ""
+        if spec is not None and option.startswith("--"):
+            key = normalize_token(option)[2:].replace("-", "_")
+            try:
+                spec.bind({key: "0"})
+            except UsageError as err:
+                exc.message = f"No such option '{option}': {err}{also}"
+                return
+        if static:
+            exc.message = f"No such option '{option}'. Did you mean {_listed(static)}?"
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_help_text(ctx, formatter)
@@ -505,6 +672,7 @@ def output_options(formats: Sequence[str]) -> Callable[[Callable], Callable]:
             "--output",
             default="-",
             metavar="FILE",
+            shell_complete=complete_path,
             help="Write to FILE (atomically: the old file survives a failure), - for stdout. "
             "The format follows its suffix (.csv .tsv .json .jsonl .npy .txt).",
         )(f)

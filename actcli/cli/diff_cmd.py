@@ -19,6 +19,7 @@ from actcli import frameworks, io
 from actcli.cli.common import (
     PARAM_PREFIX,
     ActivationCommand,
+    BoolParamOption,
     activation_command,
     normalize_token,
     output_options,
@@ -32,6 +33,12 @@ from actcli.registry import Param, Spec
 
 # Summary numbers: six digits read at a glance (--precision 17 gives them exactly).
 DEFAULT_PRECISION = 6
+
+# Points compared at once: every flavour's values and the differences are held together
+# (~105 bytes per point: 2 million take ~220 MB), and a figure of more draws slowly (a million
+# points took 30 s).
+MAX_POINTS = 2_000_000
+MAX_PLOT_POINTS = 200_000
 
 COLUMNS = ("a", "b", "max_abs", "x_max_abs", "max_rel", "x_max_rel", "a_value", "b_value", "cause")
 
@@ -60,9 +67,12 @@ def _option(key: str, members: list[tuple[str, Param]], taken: set[str]) -> clic
         for fw, p in members
     )
     first = members[0][1]
-    option = click.Option(
+    # A bool in every flavour is a flag too (--approximate / --no-approximate).
+    is_bool = all(p.type == "bool" for _, p in members)
+    cls = BoolParamOption if is_bool else click.Option
+    option = cls(
         [PARAM_PREFIX + key, *flags],
-        metavar="VALUE",
+        metavar="true|false" if is_bool else "VALUE",
         help=f"{first.help.rstrip('.')}; defaults: {defaults}" if first.help else defaults,
         default=None,
     )
@@ -169,7 +179,7 @@ def diff_cmd(
             raise UsageError(f"{name}: {key} is given twice (option and {names[0]!r})")
         params[key] = value
     values = [*leading, *values_after_dashdash]
-    xs = _points(values, ranges, linspaces)
+    xs = _points(values, ranges, linspaces, plot=plot_)
     if plot_:
         from actcli import plot  # lazy: matplotlib only for --plot
 
@@ -189,15 +199,31 @@ def diff_cmd(
 
 
 def _points(
-    values: Sequence[str], ranges: Sequence[str], linspaces: Sequence[Sequence[str]]
+    values: Sequence[str],
+    ranges: Sequence[str],
+    linspaces: Sequence[Sequence[str]],
+    *,
+    plot: bool,
 ) -> np.ndarray | None:
     if values and (ranges or linspaces):
         raise UsageError("give values or --range/--linspace, not both")
     if values:
         return io.values_from_args(values)
-    if ranges or linspaces:
-        return io.range_values(ranges, linspaces)
-    return None
+    if not (ranges or linspaces):
+        return None
+    # diff holds every flavour's values and their differences at once (about 105 bytes per x):
+    # 10^8 values took 3.1 GB and ended in MemoryError. io refuses more, before building any.
+    limit, why = (
+        (MAX_PLOT_POINTS, "diff --plot draws at most that many")
+        if plot
+        else (MAX_POINTS, "diff holds every flavour's values at once")
+    )
+    return io.range_values(
+        ranges,
+        linspaces,
+        limit=limit,
+        hint=f"{why}: use fewer points, or 'actcli eval NAME --like FRAMEWORK' on a file for more",
+    )
 
 
 def _check_comparable(name: str, result: dict[str, Any]) -> None:

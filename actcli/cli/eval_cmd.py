@@ -23,6 +23,7 @@ from actcli.cli.common import (
     Activated,
     ActivationCommand,
     activation_command,
+    complete_path,
     derivative_label,
     like_option,
     output_options,
@@ -31,6 +32,11 @@ from actcli.cli.common import (
 )
 from actcli.core._array import threads as core_threads
 from actcli.errors import UsageError
+
+# The largest Jacobian --jacobian builds: n values need n * n * 8 bytes (20,000 values: 3.2 GB).
+MAX_JACOBIAN_BYTES = 250_000_000
+# The widest row text output writes (inputs and results): each column costs an object.
+MAX_TEXT_COLUMNS = 250_000
 
 
 class EvalCommand(ActivationCommand):
@@ -59,6 +65,7 @@ class EvalCommand(ActivationCommand):
     "--input",
     "input_path",
     metavar="FILE",
+    shell_complete=complete_path,
     help="Read CSV, TSV, whitespace-separated text or .npy from FILE (- for stdin). "
     "Data piped in is read when no other source is given.",
 )
@@ -99,7 +106,9 @@ class EvalCommand(ActivationCommand):
 @click.option(
     "--dtype",
     type=click.Choice(io.DTYPES),
-    help="Compute in this float type (default: the input's; float64 for text).",
+    metavar="DTYPE",
+    help="Compute in this float type, rounding x and each result once (default: the input's; "
+    "float64 for text): " + ", ".join(io.DTYPES) + ".",
 )
 @click.option(
     "--precision",
@@ -178,7 +187,7 @@ def eval_cmd(
         ) as source,
         core_threads(threads),
     ):
-        whole = jacobian or not _rows_are_independent(acts, source.ndim)
+        whole = jacobian or not _rows_are_independent(acts, source.ndim, source.chunk_axis)
         with _progress(source, fmt=fmt, output=output, quiet=quiet) as advance:
             tables = _tables(
                 acts, source, whole=whole, jacobian=jacobian, derivative=derivative, advance=advance
@@ -189,21 +198,24 @@ def eval_cmd(
                 output=output,
                 precision=precision,
                 rows=None if whole else source.rows,
+                axis=0 if whole else source.chunk_axis,
             )
 
 
-def _rows_are_independent(acts: Sequence[Activated], ndim: int) -> bool:
-    """Whether blocks of rows (x's first axis) can be evaluated apart: true for elementwise
-    functions, and for axis-wise ones working along an axis other than the first; false when a
-    parameter array (a per-channel PReLU slope) broadcasts along the first axis."""
+def _rows_are_independent(acts: Sequence[Activated], ndim: int, chunk_axis: int = 0) -> bool:
+    """Whether blocks along ``chunk_axis`` (rows; the values of a (1, N) row) can be evaluated
+    apart: true for elementwise functions, and for axis-wise ones working along another axis;
+    false when a parameter array (a per-channel PReLU slope) broadcasts along that axis."""
     for act in acts:
         arrays = [v for v in act.params.values() if isinstance(v, np.ndarray)]
-        if any(a.ndim >= max(ndim, 1) for a in arrays):
+        if any(a.ndim >= max(ndim - chunk_axis, 1) for a in arrays):
             return False
         if not act.spec.axiswise:
             continue
         axis = act.params.get("axis", -1)
-        if ndim < 2 or not isinstance(axis, int) or not -ndim <= axis < ndim or axis % ndim == 0:
+        if ndim < 1 or not isinstance(axis, int) or not -ndim <= axis < ndim:
+            return False
+        if axis % ndim == chunk_axis:
             return False
     return True
 
@@ -281,12 +293,11 @@ def _blanked(y: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     return np.where(mask, np.array(np.nan, y.dtype), y)  # NaN in .npy; empty cells in text
 
 
-def _input_columns(data: io.Input) -> list[io.Column]:
+def _input_columns(data: io.Input, x: np.ndarray) -> list[io.Column]:
     """The columns the output repeats: every cell of a text table, else x itself."""
     if data.table is not None:
         table = data.table
         return [io.Column(name, table.column(j)) for j, name in enumerate(table.names)]
-    x = data.x
     if x.ndim <= 1:
         return [io.Column(data.x_names[0], x.reshape(-1))]
     return [io.Column(name, x[:, j]) for j, name in enumerate(data.x_names)]
@@ -325,20 +336,14 @@ def _value_table(acts: Sequence[Activated], data: io.Input, *, derivative: bool)
         array, npy_error = None, str(exc)
     else:
         npy_error = None
-    if data.x.ndim > 2 or any(np.ndim(y) > 2 for y in arrays):
-        return io.OutputTable(
-            [],
-            array=array,
-            npy_error=npy_error,
-            text_error=(
-                f"{data.source} has shape {data.x.shape}: text formats take 1-D or 2-D input; "
-                "use --format npy or -o FILE.npy"
-            ),
-        )
-    columns = [
-        c for label, y, mask in results for c in _result_columns(label, y, data.x_names, mask)
-    ]
-    rows = 1 if data.x.ndim == 0 else data.x.shape[0]
+    # A row or column of values, (1, N) or (N, 1), is shown as a list: one value per row.
+    x = data.x.reshape(-1) if data.vector else data.x
+    shown = [(label, y.reshape(-1) if data.vector else y, mask) for label, y, mask in results]
+    text_error = _text_error(data, x, [y for _, y, _ in shown])
+    if text_error:
+        return io.OutputTable([], array=array, npy_error=npy_error, text_error=text_error)
+    columns = [c for label, y, mask in shown for c in _result_columns(label, y, data.x_names, mask)]
+    rows = 1 if x.ndim == 0 else x.shape[0]
     if any(len(c) != rows for c in columns):
         # glu halves its axis: the inputs cannot sit beside the results, so they are left out.
         if len({len(c) for c in columns}) != 1:
@@ -349,7 +354,7 @@ def _value_table(acts: Sequence[Activated], data: io.Input, *, derivative: bool)
                 text_error="these results have different lengths: evaluate them one at a time",
             )
         return io.OutputTable(columns, data.names_known, array=array, npy_error=npy_error)
-    inputs = _input_columns(data)
+    inputs = _input_columns(data, x)
     names = [c.name for c in inputs]
     key = names.index(data.x_names[0]) if data.x_names and data.x_names[0] in names else 0
     return io.OutputTable(
@@ -357,7 +362,45 @@ def _value_table(acts: Sequence[Activated], data: io.Input, *, derivative: bool)
     )
 
 
+def _text_error(data: io.Input, x: np.ndarray, ys: Sequence[np.ndarray]) -> str | None:
+    """Why these results cannot be written as text, or None (checked before any column is
+    made: a row of 10^7 values must not become 10^7 column objects)."""
+    if x.ndim > 2 or any(np.ndim(y) > 2 for y in ys):
+        return (
+            f"{data.source} has shape {data.x.shape}: text formats take 1-D or 2-D input; "
+            "use --format npy or -o FILE.npy"
+        )
+    width = len(data.table.names) if data.table is not None else (x.shape[1] if x.ndim == 2 else 1)
+    width += sum(y.shape[1] if y.ndim == 2 else 1 for y in ys)
+    if width > MAX_TEXT_COLUMNS:
+        return (
+            f"{data.source}: rows of {width:,} cells (inputs and results), more than the "
+            f"{MAX_TEXT_COLUMNS:,} text output takes; use --format npy or -o FILE.npy"
+        )
+    return None
+
+
+def _check_jacobian_size(act: Activated, x: np.ndarray) -> None:
+    """Refuses a Jacobian too large to build, before building it."""
+    axis = act.params.get("axis", -1)
+    try:
+        n = x.shape[axis] if x.ndim else 1
+    except (IndexError, TypeError):
+        return  # a bad axis: the core says so
+    itemsize = x.dtype.itemsize if x.dtype.kind == "f" else 8
+    needed = x.size * n * itemsize
+    if needed > MAX_JACOBIAN_BYTES:
+        vectors = x.size // max(n, 1)
+        times = f"{vectors:,} × " if vectors > 1 else ""
+        raise UsageError(
+            f"--jacobian of {times}{n:,} values needs {times}{n:,}² × {itemsize} bytes = "
+            f"{io.size_text(needed)}, more than {io.size_text(MAX_JACOBIAN_BYTES)}; give fewer "
+            "values, or use actcli.jvp in Python for products with the Jacobian"
+        )
+
+
 def _jacobian_table(act: Activated, data: io.Input) -> io.OutputTable:
+    _check_jacobian_size(act, data.x)
     jac = np.asarray(actcli.jacobian(act.spec.name)(data.x, **act.params))
     missing = data.missing is not None and bool(data.missing.any())
     if missing:  # a vector with a missing cell has no Jacobian: every entry empty (NaN in .npy)
@@ -372,7 +415,7 @@ def _jacobian_table(act: Activated, data: io.Input) -> io.OutputTable:
                 f"{jac.shape[0]} vectors: select one row, or use --format npy for all"
             ),
         )
-    if data.x.ndim == 1 and len(data.x_names) == 1:
+    if len(data.x_names) == 1:  # one column of values, or a .npy row or column of them
         wrt = [f"{data.x_names[0]}{j + 1}" for j in range(matrix.shape[1])]
     else:
         wrt = list(data.x_names)

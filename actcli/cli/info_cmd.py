@@ -150,6 +150,16 @@ def _property_lines(props: dict[str, Any]) -> list[tuple[str, str]]:
     return lines
 
 
+def _limits(spec: Spec, act: Activated | None) -> dict[str, str] | None:
+    """Per dtype, where f saturates, underflows or becomes x (actcli.dtype_limits); None for
+    axis-wise functions and unbound required parameters."""
+    if act is None or spec.axiswise:
+        return None
+    from actcli.dtype_limits import all_limits  # lazy: start-up time
+
+    return all_limits(spec, act.params)
+
+
 def _framework_lines(form: str) -> list[tuple[int, str, str]]:
     """(indent, label, text) lines of the "in other frameworks" block."""
     from actcli import frameworks  # lazy: start-up time
@@ -212,6 +222,7 @@ def info_cmd(name: str, fmt: str, like: str | None) -> None:
     spec = resolved.spec
     samples = _samples(act) if act is not None else None
     props = properties(spec, act.params if act is not None else None)
+    limits = _limits(spec, act)
     if fmt == "json":
         from actcli import frameworks  # lazy: start-up time
         from actcli.cli.list_cmd import spec_record
@@ -225,6 +236,7 @@ def info_cmd(name: str, fmt: str, like: str | None) -> None:
             "entry": resolved.form,
             "framework": resolved.flavour.framework if resolved.flavour is not None else "keras",
             "properties": {k: _json_safe(v) for k, v in props.items()},
+            "limits": limits,
             "frameworks": frameworks.facts(resolved.form),
             "samples": samples and {"label": act.label, **samples},  # type: ignore[union-attr]
         }
@@ -242,6 +254,9 @@ def info_cmd(name: str, fmt: str, like: str | None) -> None:
         sections.insert(0, ("flavour", resolved.how))
     blocks: list[tuple[int, str, str]] = [(0, "properties", "")]
     blocks += [(1, label, text) for label, text in _property_lines(props)]
+    if limits:
+        blocks.append((0, "in each float format (where the rounded value stops changing)", ""))
+        blocks += [(1, dtype, text) for dtype, text in limits.items()]
     blocks += [(0, "in other frameworks", ""), *_framework_lines(resolved.form)]
     rows = []
     if samples is not None:

@@ -12,6 +12,7 @@ import click
 
 from actcli import io
 from actcli.cli.common import output_options, show_value
+from actcli.dtypes import FLOAT_DTYPES
 from actcli.registry import REGISTRY, Spec
 
 LIST_FORMATS = ("table", "csv", "tsv", "json", "jsonl")
@@ -105,8 +106,23 @@ def _properties(specs: list[Spec]) -> list[dict[str, Any]]:
     help="Add computed properties: range ([ ] attained, ( ) approached), monotonicity, f(0), "
     "f'(0), continuity class, kinks, symmetry, self-normalizing (defaults of each function).",
 )
+@click.option(
+    "--dtype",
+    "limit_dtypes",
+    multiple=True,
+    type=click.Choice(FLOAT_DTYPES),
+    metavar="DTYPE",
+    help="With --properties: also where each function saturates, underflows to 0 or becomes x "
+    "in DTYPE (repeatable): " + ", ".join(FLOAT_DTYPES) + ".",
+)
 @output_options(LIST_FORMATS)
-def list_cmd(names_only: bool, with_properties: bool, fmt: str | None, output: str) -> None:
+def list_cmd(
+    names_only: bool,
+    with_properties: bool,
+    limit_dtypes: tuple[str, ...],
+    fmt: str | None,
+    output: str,
+) -> None:
     """List every activation: name, aliases, parameters with defaults, formula.
 
     \b
@@ -114,6 +130,7 @@ def list_cmd(names_only: bool, with_properties: bool, fmt: str | None, output: s
       actcli list
       actcli list --names
       actcli list --properties
+      actcli list --properties --dtype bfloat16 --dtype float8_e4m3fn
       actcli list --format json
     """
     specs = list(REGISTRY.specs.values())
@@ -128,7 +145,15 @@ def list_cmd(names_only: bool, with_properties: bool, fmt: str | None, output: s
     chosen = io.output_format_for(fmt, output, stdout_is_tty=_stdout_is_tty(output))
     if chosen == "npy":
         raise click.UsageError("list writes text: table, csv, tsv, json or jsonl")
+    if limit_dtypes and not with_properties:
+        raise click.UsageError("--dtype adds to --properties: give both")
     props = _properties(specs) if with_properties else None
+    if props is not None and limit_dtypes:
+        from actcli.dtype_limits import limits_text  # lazy: start-up time
+
+        for spec, p in zip(specs, props, strict=True):
+            usable = not spec.axiswise and not any(q.required for q in spec.params)
+            p["limits"] = {d: limits_text(spec, None, d) if usable else "" for d in limit_dtypes}
     if chosen in ("json", "jsonl"):
         records = [
             json.dumps(
@@ -145,11 +170,18 @@ def list_cmd(names_only: bool, with_properties: bool, fmt: str | None, output: s
         return
     names = ["name", "aliases", "parameters", "formula"]
     rows = [[s.name, " ".join(s.aliases), params_text(s), s.formula] for s in specs]
+    limit_names = [f"in {d}" for d in limit_dtypes]
     if props is not None:
         # The property columns follow the name; formulas and aliases stay at the end.
-        names = ["name", *(c for c, _ in PROPERTY_COLUMNS), "note", *names[1:]]
+        names = ["name", *(c for c, _ in PROPERTY_COLUMNS), *limit_names, "note", *names[1:]]
         rows = [
-            [r[0], *(_cell(p[k]) for _, k in PROPERTY_COLUMNS), p["note"], *r[1:]]
+            [
+                r[0],
+                *(_cell(p[k]) for _, k in PROPERTY_COLUMNS),
+                *(p["limits"][d] for d in limit_dtypes),
+                p["note"],
+                *r[1:],
+            ]
             for r, p in zip(rows, props, strict=True)
         ]
     if chosen == "table":
@@ -158,7 +190,7 @@ def list_cmd(names_only: bool, with_properties: bool, fmt: str | None, output: s
         if props is not None:
             # A terminal cannot hold properties and formulas side by side (csv and json have
             # both): name, properties and a short note.
-            keep = len(PROPERTY_COLUMNS) + 1
+            keep = len(PROPERTY_COLUMNS) + len(limit_dtypes) + 1
             names = [*names[:keep], "note"]
             rows = [[*r[:keep], _short_note(p["note"])] for r, p in zip(rows, props, strict=True)]
         to_tty = _stdout_is_tty(output)
@@ -169,7 +201,7 @@ def list_cmd(names_only: bool, with_properties: bool, fmt: str | None, output: s
                 stream,
                 color=to_tty and io.color_wanted(stream),
                 width=None if to_tty else 200,
-                wrap=("aliases", "parameters", "formula", "symmetry", "note"),
+                wrap=("aliases", "parameters", "formula", "symmetry", "note", *limit_names),
             )
         return
     columns = [io.Column(n, [r[j] for r in rows]) for j, n in enumerate(names)]

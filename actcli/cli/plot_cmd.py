@@ -14,13 +14,35 @@ import click
 
 import actcli
 from actcli import plot, termplot
+from actcli.dtypes import FLOAT_DTYPES
 from actcli.errors import UsageError
 
-from .common import activation_command, like_option, parse_activations, split_tokens
+from .common import (
+    activation_command,
+    complete_path,
+    like_option,
+    parse_activations,
+    split_tokens,
+)
 from .streams import require_stdout
 
 # Beyond this a curve gains nothing visible and memory grows; --points 10**9 is a typo.
 MAX_POINTS = 1_000_000
+
+
+def complete_style(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of ``--style``: matplotlib's style names, or a file when the word looks
+    like a path."""
+    from click.shell_completion import CompletionItem
+
+    if "/" in incomplete or incomplete.startswith(".") or incomplete.endswith(".mplstyle"):
+        return [CompletionItem(incomplete, type="file")]
+    import matplotlib.style  # lazy: only completion and --style need it
+
+    names = sorted(n for n in matplotlib.style.available if n.startswith(incomplete))
+    return [CompletionItem(n) for n in names]
 
 
 def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
@@ -69,12 +91,13 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
     "-o",
     "--output",
     metavar="FILE",
+    shell_complete=complete_path,
     help="Image file; the format comes from the extension (.png, .svg, .pdf, .eps). "
     "Default: NAME.png in the current folder (its path is printed).",
 )
 @click.option(
     "--dpi",
-    type=click.FloatRange(min=plot.MIN_DPI),
+    type=click.FloatRange(min=int(plot.MIN_DPI)),
     default=None,
     help=f"Dots per inch. Default: {plot.DEFAULT_DPI} ({plot.GALLERY_DPI} for --all).",
 )
@@ -87,7 +110,12 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
 )
 @click.option("--title", help="Title of the figure.")
 @click.option("--formula", is_flag=True, help="Show the registry's formulas as the title.")
-@click.option("--style", metavar="NAME", help="A matplotlib style (ggplot, seaborn-v0_8, ...).")
+@click.option(
+    "--style",
+    metavar="NAME",
+    shell_complete=complete_style,
+    help="A matplotlib style (ggplot, seaborn-v0_8, ...) or a .mplstyle file.",
+)
 @click.option("--show", is_flag=True, help="Open a window (when there is a display).")
 @click.option(
     "--term",
@@ -105,6 +133,13 @@ def _check_conflicts(*, term: bool, given: dict[str, bool]) -> None:
     type=click.IntRange(min=termplot.MIN_HEIGHT, max=500),
     metavar="ROWS",
     help="--term: height in rows. Default: from the width.",
+)
+@click.option(
+    "--dtype",
+    type=click.Choice(FLOAT_DTYPES[:2] + FLOAT_DTYPES[3:]),
+    metavar="DTYPE",
+    help="Also draw each function as this float format gives it (x and f(x) rounded to it): "
+    "float16, float32, bfloat16, float8_e4m3fn, float8_e5m2, ...",
 )
 @like_option
 def plot_cmd(
@@ -126,6 +161,7 @@ def plot_cmd(
     term: bool,
     width: int | None,
     height: int | None,
+    dtype: str | None,
     like: str | None,
 ) -> None:
     """Plot activation functions and their derivatives.
@@ -143,6 +179,7 @@ def plot_cmd(
       actcli plot relu6 --layout panels --xlim -2 8 -o relu6.pdf
       actcli plot sigmoid tanh --term
       actcli plot gelu --like jax --term
+      actcli plot gelu --dtype float8_e4m3fn   # the staircase that format gives
       actcli plot --all -o gallery.png
     """
     plot.check_range("--xlim", xlim)
@@ -163,6 +200,8 @@ def plot_cmd(
         },
     )
     if all_:
+        if dtype is not None:
+            raise UsageError("--dtype draws named activations, not the --all gallery")
         if names or activation_params or like:
             raise UsageError(
                 "--all plots every activation: give no names, parameters or --like with it"
@@ -195,7 +234,13 @@ def plot_cmd(
     if term:
         heading = _term_heading(curves, title, formula, derivative)
         _echo_term(
-            curves, derivative=derivative, width=width, height=height, ylim=ylim, title=heading
+            curves,
+            derivative=derivative,
+            width=width,
+            height=height,
+            ylim=ylim,
+            title=heading,
+            dtype=dtype,
         )
         return
     interactive = show and plot.has_display()
@@ -210,6 +255,7 @@ def plot_cmd(
         dpi=dpi or plot.DEFAULT_DPI,
         style=style,
         interactive=interactive,
+        dtype=dtype,
     )
     # relu.png, elu-alpha=0.5.png, elu_gelu.png: the non-default parameters keep two plots apart.
     stems = [plot.file_stem(c.spec.name, c.spec.changed_params(c.params)) for c in curves]
@@ -280,6 +326,7 @@ def _echo_term(
     height: int | None,
     ylim: Any,
     title: str | None,
+    dtype: str | None = None,
 ) -> None:
     text = termplot.plot_curves(
         curves,
@@ -289,6 +336,7 @@ def _echo_term(
         ylim=ylim,
         color=termplot.use_color(sys.stdout),
         title=title,
+        dtype=dtype,
     )
     click.echo(text, nl=False)
 

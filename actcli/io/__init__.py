@@ -45,7 +45,7 @@ from .columns import (
 )
 from .floor import csv_floor
 from .inputs import Input, InputSource
-from .messages import one_line, warn
+from .messages import one_line, size_text, warn
 from .npy import read_npy
 from .sources import (
     DTYPES,
@@ -115,6 +115,7 @@ __all__ = [
     "read_npy",
     "read_text_table",
     "select_columns",
+    "size_text",
     "table_columns_as_array",
     "values_from_args",
     "warn",

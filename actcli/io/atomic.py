@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import sys
@@ -30,8 +31,11 @@ class _HeldStdout:
         self._parts: list[Any] = []
         self._size = 0
         self._passing = False
+        self._narrow = _narrow_encoding(stream)  # ascii, latin-1, ...: checked as text comes
 
     def write(self, data: Any) -> int:
+        if self._narrow and isinstance(data, str):
+            self._check_encodable(data)
         if self._passing:
             return self._out(self._stream.write, data)
         self._parts.append(data)
@@ -59,6 +63,16 @@ class _HeldStdout:
         self.release()
         self._out(self._stream.flush)
 
+    def _check_encodable(self, data: str) -> None:
+        try:
+            data.encode(self._narrow)
+        except UnicodeEncodeError as exc:
+            raise DataError(
+                f"stdout's encoding ({self._narrow}, from PYTHONIOENCODING or the locale) cannot "
+                f"write {exc.object[exc.start]!r}: set PYTHONIOENCODING=utf-8, or write a file "
+                "with -o (files are UTF-8)"
+            ) from None
+
     def _out(self, call: Callable[..., Any], *args: Any) -> Any:
         try:
             return call(*args)
@@ -69,6 +83,18 @@ class _HeldStdout:
 
     def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, ... of stdout
         return getattr(self._stream, name)
+
+
+def _narrow_encoding(stream: Any) -> str | None:
+    """The encoding of a text stream that cannot write every character strictly, or None."""
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str) or getattr(stream, "errors", "strict") != "strict":
+        return None
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return None
+    return None if name in ("utf-8", "utf-16", "utf-32", "utf-8-sig") else name
 
 
 @contextlib.contextmanager
@@ -99,7 +125,7 @@ def atomic_output(path: str | None, *, binary: bool) -> Iterator[IO[Any]]:
     if not os.path.isdir(folder):
         raise UsageError(f"cannot write {path}: folder {folder} does not exist")
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+        fd, temp = tempfile.mkstemp(prefix=_temp_prefix(path, folder), suffix=".tmp", dir=folder)
     except OSError as exc:
         raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
@@ -125,6 +151,21 @@ def atomic_output(path: str | None, *, binary: bool) -> Iterator[IO[Any]]:
     except BaseException:
         _remove(temp)
         raise
+
+
+def _temp_prefix(path: str, folder: str) -> str:
+    """ ".NAME." for the temporary file beside NAME, NAME cut so that the whole temporary name
+    (8 random characters and ".tmp" follow) stays within the file system's NAME_MAX: a valid
+    250-character -o name must not fail as "File name too long"."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    name = os.path.basename(path)
+    room = max(limit - len("..") - 8 - len(".tmp"), 1)
+    while len(os.fsencode(name)) > room:  # NAME_MAX counts bytes
+        name = name[:-1]
+    return f".{name}."
 
 
 def writes_in_place(path: str | None) -> bool:

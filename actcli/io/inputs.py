@@ -36,6 +36,8 @@ class Input:
         done: progress after this chunk, in the unit of ``InputSource.total``.
         missing: where x's cells were missing (True; x holds NaN there), or None when none was:
             the results there are written empty (NaN in .npy).
+        vector: x is a row or a column of values (a .npy of shape (1, N) or (N, 1)): text
+            output lists them one per row, as for a 1-D array.
     """
 
     x: np.ndarray
@@ -45,6 +47,7 @@ class Input:
     names_known: bool = True
     done: int = 0
     missing: np.ndarray | None = None
+    vector: bool = False
 
 
 class InputSource:
@@ -54,7 +57,9 @@ class InputSource:
         source: how messages name the input.
         x_names: the names of x's columns; ``names_known``: as in ``Input``.
         ndim: the number of axes of x (1 or 2 for text; any for .npy).
-        rows: the length of x's first axis when known before reading (None for text).
+        chunk_axis: the axis chunks run along: the first, or for a .npy whose leading axes have
+            length 1 (shape (1, N)), the first longer one.
+        rows: the length of x along ``chunk_axis`` when known before reading (None for text).
         total: the amount of work for a progress bar (rows, or characters of text), or None
             when unknown (a pipe).
     """
@@ -63,6 +68,7 @@ class InputSource:
     x_names: list[str]
     names_known: bool = True
     ndim: int = 1
+    chunk_axis: int = 0
     rows: int | None = None
     total: int | None = None
 
@@ -78,7 +84,13 @@ class InputSource:
                 data.x = self._cast(data.x)
             yield data
         if self.overflowed:
-            warn(f"{self.overflowed} value(s) do not fit in {self.dtype} and became inf or -inf")
+            from actcli import dtypes
+
+            became = "inf or -inf" if dtypes.format_named(self.dtype).has_inf else "NaN"
+            warn(f"{self.overflowed} value(s) do not fit in {self.dtype} and became {became}")
+
+    def close(self) -> None:
+        """Releases what the source holds open (open_input calls it)."""
 
     def read_all(self) -> Input:
         (data,) = self.chunks(whole=True)  # run to the end: the overflow warning comes last
@@ -92,9 +104,15 @@ class InputSource:
         raise NotImplementedError
 
     def _cast(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):  # counted and reported once, at the end
-            out = x.astype(self.dtype)
-        self.overflowed += int(np.count_nonzero(np.isinf(out) & np.isfinite(x)))
+        from actcli import dtypes  # bfloat16 and float8 round through it, exactly once
+
+        fmt = dtypes.format_named(self.dtype)
+        if x.dtype == fmt.dtype:
+            return x
+        wide = dtypes.to_float64(x)
+        with np.errstate(over="ignore", invalid="ignore"):  # counted and reported at the end
+            out = x.astype(fmt.dtype) if not fmt.is_low_precision else dtypes.cast(wide, fmt)
+            self.overflowed += int(np.count_nonzero(~np.isfinite(out) & np.isfinite(wide)))
         return out
 
 

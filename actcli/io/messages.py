@@ -31,3 +31,12 @@ def warn(message: str) -> None:
     with contextlib.suppress(OSError, AttributeError, ValueError):  # None, closed, full
         sys.stderr.write(f"actcli: warning: {printable(message)}\n")
         sys.stderr.flush()
+
+
+def size_text(nbytes: float) -> str:
+    """A size for a message, in decimal units: ``3.2 GB``, ``250 MB``, ``64 bytes``."""
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if nbytes < 1000 or unit == "TB":
+            return f"{nbytes:.3g} {unit}" if unit != "bytes" else f"{nbytes:.0f} bytes"
+        nbytes /= 1000
+    raise AssertionError("unreachable")

@@ -11,6 +11,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from actcli.dtypes import FLOAT_DTYPES
 from actcli.errors import DataError, UsageError
 
 from .columns import SAMPLE_ROWS, drop_rows, numeric_columns, read_columns, select_columns
@@ -30,7 +31,9 @@ from .text import TextReader, TextTable, concat_tables
 from .values import range_values, values_from_args
 
 INPUT_FORMATS = ("csv", "tsv", "text", "npy")
-DTYPES = ("float16", "float32", "float64")
+# The most cells of text held at once, when the work needs the whole input (one long vector).
+MAX_WHOLE_CELLS = 2_000_000
+DTYPES = FLOAT_DTYPES  # NumPy's float16/32/64, bfloat16 and the float8 formats
 _INPUT_SUFFIXES = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -213,10 +216,25 @@ class _TextSource(InputSource):
 
     def _chunks(self, whole: bool) -> Iterator[Input]:
         if whole:
-            yield self._input(concat_tables(list(self._all_tables())))
+            yield self._input(concat_tables(self._held_whole()))
             return
         for table in self._all_tables():
             yield self._input(table)
+
+    def _held_whole(self) -> list[TextTable]:
+        """Every block, for work on the whole input at once; refused past MAX_WHOLE_CELLS
+        (every cell is kept as text, about 60 bytes each: `yes 1 | actcli eval softmax`)."""
+        tables, cells = [], 0
+        for table in self._all_tables():
+            tables.append(table)
+            cells += len(table) * len(table.names)
+            if cells > MAX_WHOLE_CELLS:
+                raise DataError(
+                    f"{self.source} has more than {MAX_WHOLE_CELLS:,} cells, and this work "
+                    "takes the whole input at once (an axis-wise function down a column, or "
+                    "--jacobian); for longer vectors use a .npy file"
+                )
+        return tables
 
 
 @contextlib.contextmanager
@@ -273,7 +291,11 @@ def open_input(
         if fmt == "npy":
             if header is not None:
                 raise UsageError("--header applies to text input, not .npy")
-            yield NpySource(stream, source, path, columns, dtype)
+            npy_source = NpySource(stream, source, path, columns, dtype)
+            try:
+                yield npy_source
+            finally:
+                npy_source.close()
             return
         if head.startswith(NPY_MAGIC):
             raise UsageError(f"{source} is a .npy file, not {fmt} (drop --input-format)")

@@ -4,7 +4,7 @@ Nothing is ever cut, folded or rounded: every cell and header is printed whole, 
 formatted it. Column widths come from the data, block by block (they only grow; when they do,
 the header is printed again above the wider rows). To a file or a pipe a table is as wide as
 its data. On a terminal a table wider than the screen is laid out in column blocks, as R and
-pandas print wide frames: each block starts with the key column (x) and holds as many of the
+pandas print wide frames: each block starts with the key column(s) (x) and holds as many of the
 other columns as fit; a single column wider than the screen gets a block of its own and the
 terminal wraps it. On a terminal, control characters in cells and headers are shown escaped.
 
@@ -65,7 +65,7 @@ class TableRenderer:
             cell of the first block is a number or empty); the others hold numbers
             (right-aligned, so digits line up).
         width: the terminal's width, or None for no limit (a file or pipe).
-        key: the column each column block repeats first (x).
+        key: the column each column block repeats first (x), or several (diff's a and b).
         escape: show control characters escaped (on a terminal).
         color: bold headers (on a colour terminal).
         rule: the character of the line under the header.
@@ -78,7 +78,7 @@ class TableRenderer:
         stream: IO[str],
         *,
         width: int | None = None,
-        key: int = 0,
+        key: int | Sequence[int] = 0,
         escape: bool = False,
         color: bool = False,
         rule: str = "\u2500",
@@ -88,7 +88,8 @@ class TableRenderer:
         self.text_columns = list(text_columns)
         self.stream = stream
         self.width = width
-        self.key = key if 0 <= key < len(self.names) else 0
+        keys = [key] if isinstance(key, int) else list(key)
+        self.keys = [k for k in keys if 0 <= k < len(self.names)] or [0]
         self.color = color
         self.rule = rule
         self.widths = [cell_width(n) for n in self.names]
@@ -130,18 +131,18 @@ class TableRenderer:
             self.block([[] for _ in self.names])
 
     def _groups(self) -> list[list[int]]:
-        """Columns per block: all of them when they fit, else the key column then as many of
+        """Columns per block: all of them when they fit, else the key columns then as many of
         the others as fit (at least one), in order."""
         n = len(self.names)
         if self.width is None or self._span(range(n)) <= self.width:
             return [list(range(n))]
-        others = [j for j in range(n) if j != self.key]
+        others = [j for j in range(n) if j not in self.keys]
         groups: list[list[int]] = []
-        current = [self.key]
+        current = list(self.keys)
         for j in others:
-            if len(current) > 1 and self._span([*current, j]) > self.width:
+            if len(current) > len(self.keys) and self._span([*current, j]) > self.width:
                 groups.append(current)
-                current = [self.key]
+                current = list(self.keys)
             current.append(j)
         groups.append(current)
         return groups

@@ -10,6 +10,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
+import numpy as np
+
 from actcli.errors import DataError
 
 from .values import is_number
@@ -19,6 +21,11 @@ _DELIMITERS = {"csv": ",", "tsv": "\t"}
 TEXT_BLOCK_CHARS = 1 << 20
 # Rows per chunk once a quoted CSV field has handed the rest of a file to the csv module.
 QUOTED_CHUNK_ROWS = 1 << 15
+# The longest line (or quoted field) read: a line is held whole while it is split into cells,
+# so `-i /dev/zero` or a runaway quote ends in one line, not in unbounded memory.
+MAX_LINE_CHARS = 1 << 24
+# The most columns a text table may have (each costs a list per block of rows).
+MAX_COLUMNS = 100_000
 
 
 @dataclass
@@ -134,10 +141,14 @@ class TextReader:
     """
 
     def __init__(self, stream: IO[bytes], source: str, *, fmt: str, header: bool | None):
+        # A long cell is fine anywhere (the csv module's default limit is 131,072 characters).
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_CHARS))
         self.source = source
         self.fmt = "text"
         self.text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         self.chars_read = 0
+        self.delimiter: str | None = None
+        self._head_lines = 0
         self._carry = ""
         self._lines_before = 0  # lines consumed before the next block
         with self._reading():
@@ -158,19 +169,26 @@ class TextReader:
                 "a binary file? .npy files are recognised by their header"
             ) from None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise DataError(
+                    f"{self.source}: a quoted field runs on for more than {MAX_LINE_CHARS:,} "
+                    "characters (a quote that is never closed?)"
+                ) from None
             raise DataError(f"{self.source}: not readable as {self.fmt.upper()}: {exc}") from None
         except OSError as exc:
             raise DataError(f"cannot read {self.source}: {exc.strerror or exc}") from None
 
     def _read_head(self, fmt: str, header: bool | None) -> None:
         self.fmt = fmt if fmt != "auto" else "text"
-        lines = self._counted(iter(self.text.readline, ""))
+        lines = self._counted(iter(self._readline, ""))
         pending: list[str] = []
         if fmt == "auto":
             for line in lines:
                 pending.append(line)
                 if line.strip() and not line.lstrip().startswith("#"):
                     self.fmt = _sniff_format(line)
+                    self.delimiter = _DELIMITERS.get(self.fmt)
+                    self._check_columns(line)  # checked as text before its format was known
                     break
         self.delimiter = _DELIMITERS.get(self.fmt)
         head = _Rows(itertools.chain(pending, lines), self.fmt)
@@ -199,7 +217,35 @@ class TextReader:
     def _counted(self, lines: Iterator[str]) -> Iterator[str]:
         for line in lines:
             self.chars_read += len(line)
+            self._check_columns(line)
             yield line
+
+    def _readline(self) -> str:
+        line = self.text.readline(MAX_LINE_CHARS + 1)
+        self._head_lines += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise DataError(self._too_long(self._head_lines))
+        return line
+
+    def _too_long(self, number: int) -> str:
+        return (
+            f"{self.source} line {number} is longer than {MAX_LINE_CHARS:,} characters "
+            "(a binary file? one value per line for long vectors)"
+        )
+
+    def _check_columns(self, line: str) -> None:
+        """Refuses a line of more than MAX_COLUMNS cells before it is split into them."""
+        if len(line) <= MAX_COLUMNS:
+            return
+        if self.fmt == "text":
+            many = len(line.split(None, MAX_COLUMNS)) > MAX_COLUMNS
+        else:
+            many = line.count(self.delimiter or ",") >= MAX_COLUMNS
+        if many:
+            raise DataError(
+                f"{self.source} line {self._head_lines} has more than {MAX_COLUMNS:,} columns; "
+                "for one long vector put one value per line (or save a .npy)"
+            )
 
     def _check_widths(self, rows: Sequence[Sequence[str]], numbers: Sequence[int]) -> None:
         for cells, number in zip(rows, numbers, strict=True):
@@ -232,6 +278,7 @@ class TextReader:
         """About TEXT_BLOCK_CHARS characters of whole lines ("" at the end): a block always ends
         with \\n (or at the end of the stream), so \\r\\n is never split between blocks."""
         parts = [self._carry]
+        size = len(self._carry)  # of the line that has no end yet
         while True:
             data = self.text.read(TEXT_BLOCK_CHARS)
             if not data:
@@ -243,6 +290,9 @@ class TextReader:
                 self._carry = data[cut:]
                 break
             parts.append(data)
+            size += len(data)
+            if size > MAX_LINE_CHARS:
+                raise DataError(self._too_long(self._lines_before + 1))
         block = "".join(parts)
         self.chars_read += len(block)
         return block
@@ -331,7 +381,8 @@ def concat_tables(tables: Sequence[TextTable]) -> TextTable:
         list(itertools.chain.from_iterable(t.columns[j] for t in tables))
         for j in range(len(first.names))
     ]
-    numbers = list(itertools.chain.from_iterable(t.line_numbers for t in tables))
+    # Line numbers as one int64 array (8 bytes a row, not a list of ints at 36).
+    numbers = np.concatenate([np.asarray(t.line_numbers, dtype=np.int64) for t in tables])
     return TextTable(first.names, first.has_header, columns, numbers, first.source)
 
 

@@ -49,8 +49,24 @@ def format_floats(values: np.ndarray, precision: int | None = None) -> list[str]
         return [format(v, spec) for v in flat.astype(np.float64).tolist()]
     if flat.dtype == np.float64:
         return list(map(float.__repr__, flat.tolist()))
+    if getattr(flat.dtype.type, "__module__", "") == "ml_dtypes":
+        return _low_precision_texts(flat)
     # float16 / float32: NumPy's str is the shortest text that round-trips in that dtype.
     return list(map(str, flat))
+
+
+def _low_precision_texts(flat: np.ndarray) -> list[str]:
+    """bfloat16 / float8 as the shortest text that reads back to the same value in that format
+    (``actcli.dtypes.shortest_text``), worked out once per distinct value."""
+    from actcli import dtypes
+
+    fmt = dtypes.format_of(flat.dtype)
+    codes = flat.view(f"u{flat.dtype.itemsize}")
+    distinct, where = np.unique(codes, return_inverse=True)
+    with np.errstate(invalid="ignore"):  # NaN codes
+        values = distinct.view(flat.dtype).astype(np.float64).tolist()
+    texts = [dtypes.shortest_text(v, fmt) for v in values]
+    return [texts[i] for i in where.tolist()]
 
 
 # A missing result ("" in text) is null; NaN and the infinities, which JSON has no numbers for,
@@ -94,7 +110,8 @@ class OutputTable:
     # Why this result cannot be written as text / as npy (raised only when that format is asked).
     text_error: str | None = None
     npy_error: str | None = None
-    key: int = 0  # the column a table too wide for the terminal repeats in each block (x)
+    # The column(s) a table too wide for the terminal repeats in each block of columns (x).
+    key: int | tuple[int, ...] = 0
 
     @property
     def names(self) -> list[str]:
@@ -253,7 +270,7 @@ class TableWriter(TextWriter):
         color: bool = False,
         width: int | None = None,
         escape: bool = False,
-        key: int = 0,
+        key: int | tuple[int, ...] = 0,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
@@ -322,13 +339,15 @@ def write_output(
     output: str | None = None,
     precision: int | None = None,
     rows: int | None = None,
+    axis: int = 0,
 ) -> None:
     """Writes a computed table, or the tables of successive chunks of rows, with the one writer
     their format names (see ``WRITERS``; npy: ``NpyChunks``).
 
     The output is opened when the first table arrives, so a table's ``text_error`` or
     ``npy_error`` (and a bad --precision) are raised before anything is written; later chunks
-    stream out. ``rows`` is the total along the first axis when known (a .npy header needs it).
+    stream out. ``rows`` is the total along ``axis``, the axis the chunks run along, when known
+    (a .npy header needs it).
     """
     if isinstance(tables, OutputTable):
         tables = [tables]
@@ -342,8 +361,9 @@ def write_output(
         writer: Any = None
         for table in tables:
             if writer is None:
+                in_place = writes_in_place(output)
                 writer = _writer_for(
-                    table, fmt, to_stdout, precision, open_stream, rows, writes_in_place(output)
+                    table, fmt, to_stdout, precision, open_stream, rows, in_place, axis
                 )
             if fmt == "npy":
                 writer.write(table.array if table.array is not None else _stack_results(table))
@@ -366,6 +386,7 @@ def _writer_for(
     open_stream: Callable[[bool], IO[Any]],
     rows: int | None,
     in_place: bool = False,
+    axis: int = 0,
 ) -> Any:
     """The writer for ``fmt``, after checking that this table can be written that way."""
     if fmt == "npy":
@@ -383,7 +404,7 @@ def _writer_for(
             raise UsageError("refusing to write binary .npy to a terminal: use -o FILE or a pipe")
         # A pipe, a FIFO or a device cannot seek back to patch the header.
         to_pipe = to_stdout or in_place
-        return NpyChunks(lambda: open_stream(True), rows=rows, to_pipe=to_pipe)
+        return NpyChunks(lambda: open_stream(True), rows=rows, to_pipe=to_pipe, axis=axis)
     if table.text_error:
         raise UsageError(table.text_error)
     if precision is not None and not 1 <= precision <= 17:
