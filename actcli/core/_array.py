@@ -314,6 +314,51 @@ def softplus_narrow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return y
 
 
+_INV_SQRT_2PI_HI, _INV_SQRT_2PI_LO = 0.3989422804014327, -2.49232720227773e-17
+
+
+def gelu_near_0(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """gelu(x) = y for float32/float16 output, and below |x| = 2^-5 the series
+    x / 2 + (x^2 / sqrt(2 pi)) (1 - x^2 / 6 + x^4 / 40 - x^6 / 336 + x^8 / 3456) with its
+    remainder carried (1 / sqrt(2 pi) as a double-double, x^2 exact for float32 x), which breaks
+    a tie at a float32 midpoint: at x = 2.1057405e-05 the truth is so close to one that both
+    kernels' float64 values rounded the wrong way (scripts/exhaustive_f32.py)."""
+    small = np.flatnonzero(np.abs(x) < 2.0**-5)
+    if small.size:
+        xs = x[small]
+        t = xs * xs
+        p = t * (1.0 / 3456.0) - 1.0 / 336.0
+        p = p * t + 1.0 / 40.0
+        p = p * t - 1.0 / 6.0
+        p *= t  # the series minus its leading 1
+        qc = t * _INV_SQRT_2PI_HI
+        qc_lo = _fma_lo(t, _INV_SQRT_2PI_HI, qc) + t * _INV_SQRT_2PI_LO
+        h = 0.5 * xs
+        s1 = h + qc
+        tail = (qc_lo + qc * p) + _two_sum_lo(h, qc, s1)
+        ys = s1 + tail
+        y[small] = ys
+        break_ties(y, small, _two_sum_lo(s1, tail, ys))
+    return y
+
+
+def _two_sum_lo(a: np.ndarray, b: np.ndarray, s: np.ndarray) -> np.ndarray:
+    bb = s - a
+    return (a - (s - bb)) + (b - bb)
+
+
+def _fma_lo(a: np.ndarray, c: float, p: np.ndarray) -> np.ndarray:
+    """a * c - p exactly for p = fl(a * c) (Dekker's product, c split once)."""
+    split = 134217729.0
+    tc = split * c
+    ch = tc - (tc - c)
+    cl = c - ch
+    ta = split * a
+    ah = ta - (ta - a)
+    al = a - ah
+    return ((ah * ch - p) + ah * cl + al * ch) + al * cl
+
+
 def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """Checks a caller's ``out=`` array against the result it is to hold (as a ufunc would:
     the same shape, and here the same dtype too, since dtype in is dtype out)."""

@@ -11,7 +11,14 @@ import numpy as np
 
 from actcli.spec_types import Param, Spec
 
-from ._array import above_half, elementwise, fix_nan, sigmoid_narrow, softplus_narrow
+from ._array import (
+    above_half,
+    elementwise,
+    fix_nan,
+    gelu_near_0,
+    sigmoid_narrow,
+    softplus_narrow,
+)
 from ._stable import (
     _INV_SQRT_2PI,
     _SQRT1_2,
@@ -267,7 +274,10 @@ def _gelu_tanh_prime(x):
 def _gelu_narrow(x, approximate=False):
     """float32 (and float16) in: the float64 kernel, with x / 2 + x^2 / sqrt(2 pi) rounded
     the right way at subnormal x (_array.above_half)."""
-    return above_half(x, gelu.kernel(x, approximate))
+    y = gelu.kernel(x, approximate)
+    if not approximate:
+        y = gelu_near_0(x, y)
+    return above_half(x, y)
 
 
 @elementwise(narrow=_gelu_narrow)

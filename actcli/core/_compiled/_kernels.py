@@ -455,6 +455,27 @@ def mul_exp_parts(a, hi, lo):
     return ((a * p) * s1) * s2
 
 
+_INV_SQRT_2PI_HI, _INV_SQRT_2PI_LO = 0.3989422804014327, -2.49232720227773e-17
+
+
+@prim
+def _gelu_near_0(x, y, narrow):
+    """_array.gelu_near_0 for one lane, where narrow (float32 output) is true."""
+    t = x * x
+    p = fma(t, 1.0 / 3456.0, -1.0 / 336.0)
+    p = fma(p, t, 1.0 / 40.0)
+    p = fma(p, t, -1.0 / 6.0)
+    p = p * t
+    qc = t * _INV_SQRT_2PI_HI
+    qc_lo = fma(t, _INV_SQRT_2PI_HI, -qc) + t * _INV_SQRT_2PI_LO
+    h = 0.5 * x
+    s1 = h + qc
+    tail = (qc_lo + qc * p) + _two_sum_lo(h, qc, s1)
+    ys = s1 + tail
+    ys = _tie_narrow(ys, _two_sum_lo(s1, tail, ys), True)
+    return ys if narrow and abs(x) < 0.03125 else y
+
+
 @prim
 def gelu_prime(x, narrow):
     """Phi(x) + x phi(x) = e (erfcx(t) / 2 + x / sqrt(2 pi)) below 0 and
@@ -729,7 +750,8 @@ def silu_prime_loop(x, out, a, narrow):
 def gelu_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
         xi = np.float64(x[i])
-        out[i] = _store(_above_half(xi, gelu(xi, narrow), narrow), narrow)
+        y = _gelu_near_0(xi, gelu(xi, narrow), narrow)
+        out[i] = _store(_above_half(xi, y, narrow), narrow)
 
 
 @loop
