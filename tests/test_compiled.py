@@ -229,3 +229,22 @@ def test_numba_is_a_dependency_only_where_it_has_wheels(platform, machine, wante
     numba_req = requirements.Requirement(next(d for d in deps if d.startswith("numba")))
     env = {"sys_platform": platform, "platform_machine": machine, "python_version": "3.12"}
     assert numba_req.marker.evaluate(env) is wanted
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softplus", "log_sigmoid", "silu", "gelu", "tanh"])
+def test_near_zero_series_keep_signed_zeros_and_ties(name, compiled, monkeypatch):
+    """The float32 near-0 forms (series with a tie-breaking remainder): +-0 keep their sign,
+    and the inputs scripts/exhaustive_f32.py found rounded the wrong way are right in both
+    paths (the truth is a hair from a float32 midpoint there)."""
+    hard = {
+        "softplus": [0.00044680992141366005],
+        "gelu": [2.1057405319879763e-05],
+        "sigmoid": [9.894371032714844e-06, -7.808208465576172e-06, 2.2649765014648438e-06],
+    }
+    xs = np.array([0.0, -0.0, *hard.get(name, []), 1e-40, -1e-40], np.float32)
+    for fast_or_slow in _both(actcli.get(name), xs, {}, monkeypatch):
+        for x, got in zip(xs.tolist(), fast_or_slow.tolist(), strict=True):
+            want = oracle.round_to(oracle.ELEMENTWISE[name].value(x), np.float32)
+            if x == 0.0:
+                want = np.float32(actcli.get(name)(np.float64(x)))  # the float64 kernel's zero
+            assert np.float32(got).tobytes() == np.float32(want).tobytes(), (name, x, got, want)

@@ -323,7 +323,7 @@ def gelu_near_0(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     remainder carried (1 / sqrt(2 pi) as a double-double, x^2 exact for float32 x), which breaks
     a tie at a float32 midpoint: at x = 2.1057405e-05 the truth is so close to one that both
     kernels' float64 values rounded the wrong way (scripts/exhaustive_f32.py)."""
-    small = np.flatnonzero(np.abs(x) < 2.0**-5)
+    small = np.flatnonzero((np.abs(x) < 2.0**-5) & (x != 0.0))  # +-0 keep their sign
     if small.size:
         xs = x[small]
         t = xs * xs

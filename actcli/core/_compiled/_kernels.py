@@ -473,7 +473,7 @@ def _gelu_near_0(x, y, narrow):
     tail = (qc_lo + qc * p) + _two_sum_lo(h, qc, s1)
     ys = s1 + tail
     ys = _tie_narrow(ys, _two_sum_lo(s1, tail, ys), True)
-    return ys if narrow and abs(x) < 0.03125 else y
+    return ys if narrow and abs(x) < 0.03125 and x != 0.0 else y  # +-0 keep their sign
 
 
 @prim
