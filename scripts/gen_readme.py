@@ -97,9 +97,27 @@ TOUR = [
         "Porting: a function as another framework defines it, and where the frameworks differ:",
         "actcli eval gelu --like jax -- 1",
     ),
-    ("", "actcli eval hardswish -d -- -3 3"),
+    (
+        "The same name, three defaults, told apart in the headers; and a Keras backend's own "
+        "derivative at a kink:",
+        "actcli eval nn.LeakyReLU LeakyReLU leaky_relu -- -1",
+    ),
+    ("", "actcli eval leaky_relu -d --like keras/jax -- 0"),
     ("", "actcli diff gelu --linspace -3 3 61 | cut -d, -f1-4,9"),
     ("Everything about one activation:", "actcli info hard_swish"),
+    (
+        "Grade your kernel: every bfloat16 input, your kernel's outputs, and each one's error in "
+        "ULP against the exact value; `--max-ulp` makes it a CI gate (exit 1; see "
+        "[docs/check.md](docs/check.md)). `hard_silu_bf16.py` is a naive kernel, "
+        "x * (x + 3) / 6 in bfloat16:",
+        "actcli check hard_silu --exhaustive --dtype bfloat16 --save-inputs x.npy",
+    ),
+    ("", "python3 hard_silu_bf16.py x.npy y.npy"),
+    (
+        "",
+        "actcli check hard_silu --exhaustive --dtype bfloat16 --values y.npy --worst 3 "
+        '--max-ulp 1; echo "exit $?"',
+    ),
     ("Every activation, for scripts:", "actcli list --names | head -5"),
     (
         "Plots: a PNG (or SVG/PDF) of the function and its derivative, or a terminal plot:",

@@ -9,6 +9,12 @@ Axis-wise functions are measured on seeded random vectors and the edge rows of t
 
     python3 scripts/ulp_report.py            # the big grid, all cores: a few minutes
     python3 scripts/ulp_report.py --quick    # the CI grid: seconds
+    python3 scripts/ulp_report.py --write    # ... and write docs/ulp.md (keeping the
+                                             # exhaustive float32 counts of exhaustive_f32.py)
+
+Functions with a compiled kernel (actcli/core/_compiled, used for arrays of 4M elements and
+more) get two more columns: the same float64 grid through the compiled kernels. Their float32
+results are the NumPy path's bits (tests/test_compiled.py), so they need no column of their own.
 """
 
 from __future__ import annotations
@@ -30,7 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import oracle  # noqa: E402
 
 import actcli  # noqa: E402
+from actcli.core import _compiled  # noqa: E402
 from actcli.registry import REGISTRY  # noqa: E402
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "ulp.md"
+EXHAUSTIVE = ("<!-- BEGIN exhaustive -->", "<!-- END exhaustive -->")
 
 DTYPES = (np.float64, np.float32)
 
@@ -39,9 +49,19 @@ def _settings(name: str) -> list[dict]:
     return list(oracle.SETTINGS.get(name, [{}])) + list(oracle.SLOW_SETTINGS.get(name, []))
 
 
+def _has_compiled(name: str) -> bool:
+    spec = REGISTRY.specs[name]
+    return _compiled.usable() and all(
+        getattr(f, "kernel", None) is not None and _compiled.covers(f.kernel)
+        for f in (spec.fn, spec.prime)
+    )
+
+
 def _measure(task):
-    """One (name, which, dtype, params, size): returns (task, worst ulp, worst x, problem)."""
-    name, which, dtype, params, size = task
+    """One (name, which, dtype, params, size, path): returns (task, worst ulp, worst x,
+    problems); path "compiled" sends every array through the compiled kernels."""
+    name, which, dtype, params, size, path = task
+    _compiled.MIN_SIZE = 1 if path == "compiled" else 1 << 62
     ora = oracle.ELEMENTWISE[name]
     spec = REGISTRY.specs[name]
     try:
@@ -121,6 +141,7 @@ def _fmt(u: float) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="use the small CI grid and settings")
+    ap.add_argument("--write", action="store_true", help="write docs/ulp.md")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     args = ap.parse_args(argv)
     size = "ci" if args.quick else "slow"
@@ -136,9 +157,10 @@ def main(argv=None) -> int:
                 for dtype in DTYPES:
                     # float32: computing in float64 and rounding once is the norm, so the
                     # CI grid (a few hundred points per setting) is enough to see a leak
-                    tasks.append(
-                        (name, which, dtype, params, size if dtype == np.float64 else "ci")
-                    )
+                    grid = size if dtype == np.float64 else "ci"
+                    tasks.append((name, which, dtype, params, grid, "numpy"))
+                    if dtype == np.float64 and _has_compiled(name):
+                        tasks.append((name, which, dtype, params, grid, "compiled"))
     axis_tasks = [
         (name, which, dtype, 1 if args.quick else 20)
         for name, spec in REGISTRY.specs.items()
@@ -151,10 +173,10 @@ def main(argv=None) -> int:
 
     results: dict[tuple, list] = {}
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for (name, which, dtype, params, _), worst, x, problems in pool.map(
+        for (name, which, dtype, params, _, path), worst, x, problems in pool.map(
             _measure, tasks, chunksize=1
         ):
-            key = (name, which, np.dtype(dtype).name)
+            key = (name, which, np.dtype(dtype).name + ("/compiled" if path == "compiled" else ""))
             old = results.get(key)
             if old is None or worst > old[0]:
                 results[key] = [worst, params, x, old[3] if old else set()]
@@ -165,14 +187,16 @@ def main(argv=None) -> int:
     missing = [n for n in REGISTRY.specs if not oracle.has_oracle(n)]
     points = oracle.grid(np.float64, (), size=size).size
     points32 = oracle.grid(np.float32, (), size="ci").size
-    print(
+    lines: list[str] = []
+    emit = lines.append
+    emit(
         "| function | settings | value f64 | derivative f64 | value f32 | derivative f32 "
-        "| worst float64 case |"
+        "| worst float64 case | compiled value f64 | compiled derivative f64 |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|")
+    emit("|---|---:|---:|---:|---:|---:|---|---:|---:|")
     for name, spec in REGISTRY.specs.items():
         if name in missing:
-            print(f"| `{name}` | | no oracle | | | | |")
+            emit(f"| `{name}` | | no oracle | | | | | | |")
             continue
         n_set = len(oracle.SETTINGS.get(name, [{}])) if args.quick else len(_settings(name))
         cells, notes = [], set()
@@ -197,10 +221,20 @@ def main(argv=None) -> int:
             n_set = "vectors"
         if notes:
             worst_case += " ⚠ " + "; ".join(sorted(notes))
-        print(f"| `{name}` | {n_set} | " + " | ".join(cells) + f" | {worst_case} |")
-    print()
+        fast = []
+        for which in ("value", "derivative"):
+            r = results.get((name, which, "float64/compiled"))
+            fast.append("—" if r is None else _fmt(r[0]) + (" †" if "term" in r[3] else ""))
+        emit(
+            f"| `{name}` | {n_set} | "
+            + " | ".join(cells)
+            + f" | {worst_case} | "
+            + " | ".join(fast)
+            + " |"
+        )
+    emit("")
     grid_name = "CI" if args.quick else "big"
-    print(
+    emit(
         f"Max error in ULP of the correctly rounded result, against mpmath at 200 bits "
         f"({grid_name} grid: {points} float64 points per setting: dense [-40, 40], |x| from "
         f"1e-300 to 1e300, kinks and neighbours, +-0, +-inf, subnormals; float32: {points32} "
@@ -209,9 +243,19 @@ def main(argv=None) -> int:
         f"are within the bar only as |error| <= 4 eps max|term| (float32: 1 eps); they count as "
         f"4 (1) here. Axis-wise rows: seeded random vectors and edge rows, raw ULP per element "
         f"(no allowance for the conditioning of x_i - max x, or of sparsemax's threshold sum). "
-        f"⚠ = NumPy warnings leaked. Regenerate: `python3 scripts/ulp_report.py` "
+        f"⚠ = NumPy warnings leaked. compiled: the float64 grid through the compiled kernels "
+        f"(— where a function has none). Regenerate: `python3 scripts/ulp_report.py --write` "
         f"({time.perf_counter() - started:.0f} s here)."
     )
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    if args.write:
+        old = DOC.read_text() if DOC.exists() else ""
+        kept = ""
+        if EXHAUSTIVE[0] in old and EXHAUSTIVE[1] in old:
+            kept = old[old.index(EXHAUSTIVE[0]) : old.index(EXHAUSTIVE[1]) + len(EXHAUSTIVE[1])]
+            kept = "\n" + kept + "\n"
+        DOC.write_text(text + kept)
     return 0
 
 

@@ -151,6 +151,21 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         NAMES,
+        "a word after a flag parameter",
+        ("eval", "gelu", "--approximate", "maybe", "--", "1"),
+        2,
+        ERROR + "'maybe' is not an activation, and --approximate is a flag: write "
+        "--approximate=maybe to give it a value (see 'actcli eval --help')",
+    ),
+    Case(
+        NAMES,
+        "a flag parameter given a bad value",
+        ("eval", "gelu", "--approximate=maybe", "--", "1"),
+        2,
+        ERROR + "gelu: approximate must be true or false, got 'maybe'",
+    ),
+    Case(
+        NAMES,
         "parameter is not a number",
         ("eval", "elu", "--alpha", "abc", "--", "1"),
         2,

@@ -782,8 +782,12 @@ def build_run(run, folder):
         argv.append(name + ":" + ",".join(f"{k}={v}" for k, v in params.items()))
     else:
         argv.append(name)
+        flags = {p.name for p in run["spec"].params if p.type == "bool"}
         for k, v in params.items():
-            argv += ["--" + k.replace("_", "-"), v]
+            option = "--" + k.replace("_", "-")
+            # A bool parameter is a flag: its value, if any, goes after '=' (a word after the
+            # flag is read as a name or a value to evaluate).
+            argv += [f"{option}={v}"] if k in flags else [option, v]
     if run["derivative"]:
         argv.append("-d")
     if run["dtype"]:

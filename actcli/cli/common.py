@@ -478,6 +478,17 @@ class ActivationCommand(click.Command):
                 return True
         return False
 
+    def _unknown_name(
+        self, names: Sequence[str], like: str | None
+    ) -> tuple[str, UsageError] | None:
+        """The first of ``names`` that is no activation, with the error that says so."""
+        for name in names:
+            try:
+                self.dynamic_options(name.partition(":")[0], like)
+            except UsageError as error:
+                return name, error
+        return None
+
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         params = super().get_params(ctx)
         dynamic = self._dynamic_params(ctx)
@@ -559,6 +570,17 @@ class ActivationCommand(click.Command):
                 exc.message = f"No such option '{number}': {ctx.info_name} takes no values"
             return
         if len(names) > 1 and self._takes_option(names, like, option):
+            unknown = self._unknown_name(names, like)
+            if unknown is not None:  # 'gelu --approximate maybe': maybe was taken for a name
+                name, error = unknown
+                before = raw[raw.index(name) - 1] if name in raw[1:] else ""
+                exc.message = str(error)
+                if before.startswith("--"):
+                    exc.message = (
+                        f"'{name}' is not an activation, and {before} is a flag: "
+                        f"write {before}={name} to give it a value"
+                    )
+                return
             exc.message += (
                 " (with several activations, give parameters in each name: "
                 "NAME:param=value,..., e.g. leaky_relu:negative_slope=0.1)"

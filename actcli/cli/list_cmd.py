@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -200,7 +201,8 @@ def list_cmd(
                 rows,
                 stream,
                 color=to_tty and io.color_wanted(stream),
-                width=None if to_tty else 200,
+                # To a file or pipe, no width limit: as wide as the widest cells need.
+                width=None if to_tty else _natural_width(names, rows),
                 wrap=("aliases", "parameters", "formula", "symmetry", "note", *limit_names),
             )
         return
@@ -214,3 +216,9 @@ def _json_record(props: dict[str, Any]) -> dict[str, Any]:
 
 def _stdout_is_tty(output: str) -> bool:
     return output in (None, "-") and io.is_tty(sys.stdout)
+
+
+def _natural_width(names: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """The width of a table whose cells never wrap (three characters between columns)."""
+    widths = [max(len(n), *(len(r[j]) for r in rows)) for j, n in enumerate(names)]
+    return sum(widths) + 3 * len(widths)

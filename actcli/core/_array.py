@@ -24,6 +24,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from actcli.errors import UsageError
 
+from . import _compiled
+
 FloatArray = NDArray[np.floating]
 
 # 128K elements (1 MB of float64): a kernel's temporaries stay in L2/L3 cache and are recycled by
@@ -227,6 +229,137 @@ def fix_nan(x: np.ndarray, out: np.ndarray) -> None:
         out[nan] = x[nan].astype(np.float64)
 
 
+# Below this |x|, x^2 is under half an ULP of x / 2 in float64 (with room to spare).
+_TINY_HALF = 2.0**-60
+
+
+def above_half(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """For f(x) = x / 2 + c x^2 + ... with c > 0 (silu, gelu, hard_silu), computed in float64
+    for float32 output: y (= x / 2 exactly) moved one float64 ULP up where 0 < |x| < 2^-60.
+    There the truth is a hair above x / 2, which float64 cannot hold, and for a subnormal
+    float32 x with an odd last bit x / 2 is a float32 midpoint: rounding y itself (ties to
+    even) went down on 2^23 inputs of each sign (scripts/exhaustive_f32.py). One float64 ULP
+    never moves y across a float32 rounding boundary, it only breaks that tie the right way."""
+    tiny = np.flatnonzero((np.abs(x) < _TINY_HALF) & (x != 0.0))
+    if tiny.size:
+        y[tiny] = np.nextafter(y[tiny], np.inf)
+    return y
+
+
+# The float64 bits below a float32 (float16) result's last bit, and the pattern of a midpoint.
+_F32_LOW, _F32_MID = np.int64((1 << 29) - 1), np.int64(1 << 28)
+_F16_LOW, _F16_MID = np.int64((1 << 42) - 1), np.int64(1 << 41)
+
+
+def break_ties(y: np.ndarray, lanes: np.ndarray, direction: np.ndarray) -> None:
+    """For float64 results y bound for float32/float16: y[lanes] moved one float64 ULP
+    toward the sign of direction (the truth minus y) where it is exactly a float32 or float16
+    midpoint, so that the rounding to the narrow dtype goes the way the truth does (ties to
+    even would pick a side blindly). Elsewhere one float64 ULP cannot change that rounding."""
+    yl = y[lanes]
+    bits = yl.view(np.int64)
+    tie = ((bits & _F32_LOW) == _F32_MID) | ((bits & _F16_LOW) == _F16_MID)
+    tie &= direction != 0.0
+    if tie.any():
+        yl[tie] = np.nextafter(yl[tie], np.where(direction[tie] > 0, np.inf, -np.inf))
+        y[lanes] = yl
+
+
+def sigmoid_narrow(x: np.ndarray, sigmoid64: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """sigmoid(x) for float32/float16 output: sigmoid64(x), and below |x| = 2^-10 the series
+    0.5 + x / 4 - x^3 / 48 (error below 2^-62 relative), whose first two terms are exact for
+    such x in float64: there 0.5 + x / 4 is often exactly a float32 midpoint with the truth a
+    hair to one side (the x^3 term), which rounding the float64 value got wrong on 20 inputs
+    (scripts/exhaustive_f32.py); the exact remainder breaks the tie."""
+    y = sigmoid64(x)
+    small = np.flatnonzero((np.abs(x) < 2.0**-10) & (x != 0.0))
+    if small.size:
+        xs = x[small]
+        hi = 0.5 + 0.25 * xs
+        lo = xs * xs * xs * (-1.0 / 48.0)
+        ys = hi + lo
+        bb = ys - hi
+        err = (hi - (ys - bb)) + (lo - bb)  # hi + lo - ys, exactly
+        y[small] = ys
+        # truth - ys = err + x^5 / 480 - ... (lo's own rounding is 2^-30 below the x^5 term)
+        break_ties(y, small, err + xs**5 / 480.0)
+    return y
+
+
+_LN2_HI = 0.69314718055994528623  # ln 2 to the nearest double, and the rest
+_LN2_LO = 2.3190468138462996154e-17
+
+
+def softplus_narrow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """softplus(x) = y for float32/float16 output, and below |x| = 2^-5 the series
+    ln 2 + x / 2 + x^2 / 8 - x^4 / 192 + x^6 / 2880 - 17 x^8 / 645120 (the next term is below
+    2^-70) with its two-sum remainder, which breaks a tie at a float32 midpoint: at
+    x = 4.468e-4 the truth is 0.04 float64 ULP above one, so even the correctly rounded float64
+    value rounded the wrong way (scripts/exhaustive_f32.py)."""
+    small = np.flatnonzero(np.abs(x) < 2.0**-5)
+    if small.size:
+        xs = x[small]
+        t = xs * xs
+        p = t * (-17.0 / 645120.0) + 1.0 / 2880.0
+        p = p * t - 1.0 / 192.0
+        p = p * t + 0.125
+        w = t * p + _LN2_LO
+        h = 0.5 * xs
+        v = h + w
+        ys = _LN2_HI + v
+        b1 = ys - _LN2_HI
+        b2 = v - h
+        rem = ((_LN2_HI - (ys - b1)) + (v - b1)) + ((h - (v - b2)) + (w - b2))
+        y[small] = ys
+        break_ties(y, small, rem)
+    return y
+
+
+_INV_SQRT_2PI_HI, _INV_SQRT_2PI_LO = 0.3989422804014327, -2.49232720227773e-17
+
+
+def gelu_near_0(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """gelu(x) = y for float32/float16 output, and below |x| = 2^-5 the series
+    x / 2 + (x^2 / sqrt(2 pi)) (1 - x^2 / 6 + x^4 / 40 - x^6 / 336 + x^8 / 3456) with its
+    remainder carried (1 / sqrt(2 pi) as a double-double, x^2 exact for float32 x), which breaks
+    a tie at a float32 midpoint: at x = 2.1057405e-05 the truth is so close to one that both
+    kernels' float64 values rounded the wrong way (scripts/exhaustive_f32.py)."""
+    small = np.flatnonzero((np.abs(x) < 2.0**-5) & (x != 0.0))  # +-0 keep their sign
+    if small.size:
+        xs = x[small]
+        t = xs * xs
+        p = t * (1.0 / 3456.0) - 1.0 / 336.0
+        p = p * t + 1.0 / 40.0
+        p = p * t - 1.0 / 6.0
+        p *= t  # the series minus its leading 1
+        qc = t * _INV_SQRT_2PI_HI
+        qc_lo = _fma_lo(t, _INV_SQRT_2PI_HI, qc) + t * _INV_SQRT_2PI_LO
+        h = 0.5 * xs
+        s1 = h + qc
+        tail = (qc_lo + qc * p) + _two_sum_lo(h, qc, s1)
+        ys = s1 + tail
+        y[small] = ys
+        break_ties(y, small, _two_sum_lo(s1, tail, ys))
+    return y
+
+
+def _two_sum_lo(a: np.ndarray, b: np.ndarray, s: np.ndarray) -> np.ndarray:
+    bb = s - a
+    return (a - (s - bb)) + (b - bb)
+
+
+def _fma_lo(a: np.ndarray, c: float, p: np.ndarray) -> np.ndarray:
+    """a * c - p exactly for p = fl(a * c) (Dekker's product, c split once)."""
+    split = 134217729.0
+    tc = split * c
+    ch = tc - (tc - c)
+    cl = c - ch
+    ta = split * a
+    ah = ta - (ta - a)
+    al = a - ah
+    return ((ah * ch - p) + ah * cl + al * ch) + al * cl
+
+
 def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """Checks a caller's ``out=`` array against the result it is to hold (as a ufunc would:
     the same shape, and here the same dtype too, since dtype in is dtype out)."""
@@ -319,6 +452,10 @@ def elementwise(
         out = np.empty(flat.shape, dtype) if dest is None else dest.reshape(-1)
         size = flat.size
         step = CHUNK
+        # Large arrays: the compiled loop, if there is one (see _compiled: it imports numba).
+        fast = None
+        if size >= _compiled.MIN_SIZE and not arrays:
+            fast = _compiled.lookup(kernel, flat, out, params)
 
         def work(indices: Iterator[int]) -> None:
             buf = None  # this thread's float64 copy of a float16/32 chunk
@@ -329,6 +466,9 @@ def elementwise(
                 for i in indices:
                     first = i * BLOCK
                     last = min(first + BLOCK, size)
+                    if fast is not None:  # NaN in, NaN out: the compiled kernels see to it
+                        fast(flat[first:last], out[first:last])
+                        continue
                     if native is not None:
                         kw = _sliced(params, arrays, first, last)
                         if native(flat[first:last], out[first:last], **kw):
@@ -400,10 +540,28 @@ def rowwise(
         # its block of out: a long row is never copied whole (axiswise.py).
         sliced = getattr(chosen, "sliced", False)
 
+        fast = None  # large arrays: the compiled loop, if there is one (see elementwise)
+        if rows.size >= _compiled.MIN_SIZE and not extra and not is_matrix and not params:
+            fast = _compiled.lookup_rows(kernel, rows, out)
+
         def work(indices: Iterator[int]) -> None:
             with np.errstate(all="ignore"):  # as in elementwise: discarded lanes may overflow
                 for i in indices:
                     start, stop = i * block, (i + 1) * block
+                    if fast is not None:
+                        chunk = np.ascontiguousarray(rows[start:stop])
+                        special = fast(chunk, out[start:stop])
+                        if not special.any():
+                            continue
+                        # +inf, NaN or only -inf in a row: the NumPy kernel's rules.
+                        picked = np.flatnonzero(special) + start
+                        if sliced:  # row by row into out: a long row is not copied
+                            for r in picked:
+                                chosen(rows[r : r + 1], out=out[r : r + 1], **params)
+                            continue
+                        rows64 = np.ascontiguousarray(rows[picked], dtype=np.float64)
+                        out[picked] = chosen(rows64, **params)
+                        continue
                     if sliced:
                         args = (a[start:stop] for a in extra)
                         chosen(rows[start:stop], *args, out=out[start:stop], **params)

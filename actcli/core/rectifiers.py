@@ -17,6 +17,7 @@ from ._array import (
     PARALLEL_MIN,
     _result,
     above,
+    above_half,
     as_float,
     check_out,
     elementwise,
@@ -200,7 +201,9 @@ def _div_exact(x, alpha):
     q = x / alpha
     p, e = two_prod(q, np.full_like(q, alpha))
     r = ((x - p) - e) / alpha
-    return q, select(np.isfinite(r), r, 0.0)
+    # Dropped where it is no correction: inf - inf, or |q| beyond 2^53 (two_prod's split
+    # loses bits there), where exp(q) is 0 and a large r of either sign gave 0 * (1 + r) = -0.0.
+    return q, select(np.abs(r) < 1.0, r, 0.0)
 
 
 @elementwise
@@ -233,7 +236,12 @@ def hard_sigmoid_prime(x):
     return _indicator((x > -3) & (x < 3), 1.0 / 6.0)
 
 
-@elementwise
+def _hard_silu_narrow(x):
+    """float32 (and float16) in: x / 2 + x^2 / 6 rounded the right way at subnormal x."""
+    return above_half(x, hard_silu.kernel(x))
+
+
+@elementwise(narrow=_hard_silu_narrow)
 def hard_silu(x):
     """x (x + 3) / 6 between -3 and 3, without a branch: xc = max(x, -3) times the factor
     max(-3 - xc, -6) / -6, which is exactly 1 at and above 3 and -0.0 at and below -3 (so the

@@ -11,7 +11,14 @@ import numpy as np
 
 from actcli.spec_types import Param, Spec
 
-from ._array import elementwise, fix_nan
+from ._array import (
+    above_half,
+    elementwise,
+    fix_nan,
+    gelu_near_0,
+    sigmoid_narrow,
+    softplus_narrow,
+)
 from ._stable import (
     _INV_SQRT_2PI,
     _SQRT1_2,
@@ -45,7 +52,11 @@ def _times_exp(a, z, exp_z):
     return y
 
 
-@elementwise
+def _sigmoid_narrow(x):
+    return sigmoid_narrow(x, _sigmoid)
+
+
+@elementwise(narrow=_sigmoid_narrow)
 def sigmoid(x):
     return _sigmoid(x)
 
@@ -55,23 +66,36 @@ def sigmoid_prime(x):
     return _sigmoid_prime(x)
 
 
-@elementwise
+def _softplus_narrow(x):
+    return softplus_narrow(x, log1pexp(x))
+
+
+@elementwise(narrow=_softplus_narrow)
 def softplus(x):
     return log1pexp(x)
 
 
-@elementwise
+@elementwise(narrow=_sigmoid_narrow)
 def softplus_prime(x):
     return _sigmoid(x)
 
 
-@elementwise
+def _log_sigmoid_narrow(x):
+    """-softplus(-x), the tie at a float32 midpoint broken as softplus's."""
+    return np.negative(softplus_narrow(-x, log1pexp(-x)))
+
+
+@elementwise(narrow=_log_sigmoid_narrow)
 def log_sigmoid(x):
     """-softplus(-x): never log(0) or exp overflow."""
     return -log1pexp(-x)
 
 
-@elementwise
+def _sigmoid_minus_narrow(x):
+    return sigmoid_narrow(-x, _sigmoid)
+
+
+@elementwise(narrow=_sigmoid_minus_narrow)
 def log_sigmoid_prime(x):
     return _sigmoid(-x)
 
@@ -165,7 +189,13 @@ def tanh_prime(x):
     return mul_exp(4.0 / ((1.0 + e) * (1.0 + e)), -2.0 * ax)
 
 
-@elementwise
+def _silu_narrow(x):
+    """float32 (and float16) in: the float64 kernel, with x / 2 + x^2 / 4 rounded the right
+    way at subnormal x (_array.above_half)."""
+    return above_half(x, silu.kernel(x))
+
+
+@elementwise(narrow=_silu_narrow)
 def silu(x):
     """x * sigmoid(x): x / (1 + exp(-x)) above 0, x * e / (1 + e) below (e = exp(x))."""
     xc = np.clip(x, -800.0, 800.0)  # beyond, the result is x or -0; keeps inf * 0 out
@@ -262,7 +292,16 @@ def _gelu_tanh_prime(x):
     return select(vh >= 0, pos, neg)
 
 
-@elementwise
+def _gelu_narrow(x, approximate=False):
+    """float32 (and float16) in: the float64 kernel, with x / 2 + x^2 / sqrt(2 pi) rounded
+    the right way at subnormal x (_array.above_half)."""
+    y = gelu.kernel(x, approximate)
+    if not approximate:
+        y = gelu_near_0(x, y)
+    return above_half(x, y)
+
+
+@elementwise(narrow=_gelu_narrow)
 def gelu(x, approximate=False):
     return _gelu_tanh(x) if approximate else _gelu_exact(x)
 

@@ -84,13 +84,60 @@ def render_records(
     title: str | None = None,
     wrap: Sequence[str] = (),
 ) -> None:
-    """A table of text records (``actcli list``); columns named in ``wrap`` may wrap."""
+    """A table of text records (``actcli list``). Columns named in ``wrap`` may wrap between
+    words, never inside one (a name or ``max_value=None`` is never cut); the others never wrap.
+    When even that does not fit the terminal, each record is shown as a block of
+    "column: value" lines instead (as psql's expanded mode), wrapped between words.
+    ``width=None`` means the terminal's width; off a terminal the caller gives the width the
+    widest cells need, so nothing wraps."""
+    console = make_console(stream, color=color, width=width)
+    mins = []
+    for j, name in enumerate(columns):
+        cells = [name, *(r[j] for r in records)]
+        pieces = [w for c in cells for w in (c.split() if name in wrap else [c])]
+        mins.append(max(map(len, pieces), default=1))
+    if sum(mins) + 3 * (len(mins) - 1) > console.width:
+        _render_expanded(columns, records, console, color=color, title=title)
+        return
     table = new_table(title, color)
-    for name in columns:
-        table.add_column(name, no_wrap=name not in wrap, overflow="fold")
+    for name, least in zip(columns, mins, strict=True):
+        table.add_column(name, no_wrap=name not in wrap, min_width=least)
     for record in records:
         table.add_row(*record)
-    make_console(stream, color=color, width=width).print(table)
+    console.print(table)
+
+
+def _render_expanded(
+    columns: Sequence[str], records: Sequence[Sequence[str]], console: Any, *, color: bool, title
+) -> None:
+    """Each record as its first cell, then one indented "column: value" line per non-empty
+    cell, wrapped between words to the console's width (a word longer than a line is left
+    whole for the terminal to wrap: nothing is cut)."""
+    import textwrap
+
+    from rich.text import Text
+
+    if title:
+        console.print(Text(title, style="bold" if color else ""), soft_wrap=True)
+    label_width = max(len(c) for c in columns[1:]) + 2 if len(columns) > 1 else 0
+    indent = " " * (2 + label_width)
+    for k, record in enumerate(records):
+        if k:
+            console.print()
+        console.print(Text(record[0], style="bold" if color else ""), soft_wrap=True)
+        for name, cell in zip(columns[1:], record[1:], strict=True):
+            if not cell:
+                continue
+            lines = textwrap.wrap(
+                cell,
+                width=max(console.width, len(indent) + 20),
+                initial_indent=f"  {name + ':':<{label_width}}",
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            for line in lines:
+                console.print(Text(line), soft_wrap=True)  # wrapped here, never again
 
 
 def render_sections(
