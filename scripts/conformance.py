@@ -183,6 +183,7 @@ def classify(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class Adapter:
     flavour = ""
     version = ""
+    backend_version = ""  # Keras 3: the backend's release ("PyTorch 2.14.1"); its autograd
     grads = True
 
     def obj(self, path: str) -> Any:
@@ -281,14 +282,17 @@ class KerasAdapter(Adapter):
 
             jax.config.update("jax_enable_x64", True)
             self.jax = jax
+            self.backend_version = f"JAX {jax.__version__}"
         elif backend == "torch":
             import torch
 
             self.torch = torch
+            self.backend_version = f"PyTorch {torch.__version__.split('+')[0]}"
         elif backend == "tensorflow":
             import tensorflow as tf
 
             self.tf = tf
+            self.backend_version = f"TensorFlow {tf.__version__}"
 
     def layer_params(self, v, params):
         if v.name == "layers.PReLU":
@@ -771,6 +775,11 @@ def coverage(flavour: str) -> list[str]:
     return missing
 
 
+def _on(version: str, backend: str) -> str:
+    """The version, with the backend's release for a Keras backend: '3.15.1 on PyTorch 2.14.1'."""
+    return f"{version} on {backend}" if backend else version
+
+
 def run_flavour(flavour: str) -> dict[str, Any]:
     """Runs one flavour in this process; returns the tally as JSON-able data."""
     import warnings
@@ -790,10 +799,11 @@ def run_flavour(flavour: str) -> dict[str, Any]:
                 run_elementwise(ad, v, params, tally)
         except Exception as exc:
             tally.errors.append(f"{flavour} {v.name} {params}: {exc!r}")
+    checked = fw.variant("relu", flavour)
     return {
         "flavour": flavour,
-        "version": ad.version,
-        "checked": fw.variant("relu" if flavour != "torch" else "relu", flavour).version,
+        "version": _on(ad.version, ad.backend_version),
+        "checked": _on(checked.version, checked.backend_version),
         "counts": tally.counts.get(flavour, dict.fromkeys(CLASSES, 0)),
         "reasons": tally.reasons.get(flavour, {}),
         "undeclared": tally.undeclared,

@@ -130,6 +130,8 @@ def _flavour_row(flavour: str) -> str:
         if flavour.startswith("keras")
         else (f"{package} {v.version}")
     )
+    if v.backend_version:  # the backend's autograd decides the kinks: its release too
+        version += f" on {v.backend_version}"
     return (
         f"| `{flavour}` | {version} | yes | yes | {rounding} | {kinks} | "
         "no: the true limits | no: correctly rounded or within a few ULP |"
@@ -202,14 +204,30 @@ def unsupported_list() -> list[str]:
     ]
 
 
+def release_changes() -> list[str]:
+    """What changed between two releases a flavour was checked against (RELEASE_CHANGES in the
+    framework modules), for readers on the older one."""
+    from actcli.frameworks import _index
+
+    rows = [
+        f"- {m.FRAMEWORK.title} {old} → {new}: {what}"
+        for m in _index._MODULES
+        for old, new, what in getattr(m, "RELEASE_CHANGES", ())
+    ]
+    if not rows:
+        return []
+    return ["What changed between the releases checked:", "", *rows, ""]
+
+
 HOW_TO_RUN = [
     "The harness runs the real frameworks; they are not in the `test` extra, so default CI "
-    "never needs them. In a separate venv (this machine: Python 3.11, CPU):",
+    "never needs them. In a separate venv (this machine: Python 3.11, CPU; PyPI's torch 2.14.1 "
+    "is a CUDA build of about 5.5 GB, and runs on the CPU):",
     "",
     "```sh",
     "python3 -m venv /tmp/fw && . /tmp/fw/bin/activate",
-    "python3 -m pip install -e '.[test]' jax jaxlib keras torch==2.13.0 \\",
-    "    tensorflow-cpu==2.21.0 tf-keras==2.21.0",
+    "python3 -m pip install -e '.[test]' torch==2.14.1 jax==0.10.2 jaxlib==0.10.2 \\",
+    "    keras==3.15.1 tensorflow-cpu==2.21.0 tf-keras==2.21.0",
     "python3 scripts/conformance.py                  # every installed flavour + Keras's tests",
     "python3 scripts/conformance.py --only jax,keras/numpy,keras/jax",
     "python3 scripts/conformance.py --keras-tests    # keras/src/activations/activations_test.py",
@@ -296,6 +314,7 @@ def render() -> str:
         "",
         *conformance_table(),
         "",
+        *release_changes(),
         *HOW_TO_RUN,
     ]
     return "\n".join(lines) + "\n"

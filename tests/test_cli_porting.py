@@ -517,7 +517,8 @@ def test_like_a_keras_backend():
     out = rows(ok(["eval", "leaky_relu", "-d", "--like", "keras/torch", "--", "0"]))
     assert out[0]["keras/torch.leaky_relu'"] == "0.2"
     text = ok(["info", "relu"])
-    assert "checked against: PyTorch 2.13.0" in text and "checked against: JAX 0.10.2" in text
+    assert "checked against: PyTorch 2.14.1" in text and "checked against: JAX 0.10.2" in text
+    assert "torch (PyTorch 2.14.1) and tensorflow (TensorFlow 2.21.0) backends" in text
     assert "per backend: keras/jax: relu'(threshold) = 0" in text
     result = run(["eval", "relu", "--like", "keras/mxnet", "--", "1"])
     assert result.exit_code == 2 and "unknown framework 'keras/mxnet'" in result.stderr

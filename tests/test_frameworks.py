@@ -239,7 +239,7 @@ def test_shrink_lambd():
         ("selu", "tf_keras", 0.0, SELU_SCALE),
         ("selu", "torch", 0.0, SELU_SCALE_ALPHA),
         ("selu", "jax", 0.0, SELU_SCALE_ALPHA),
-        ("hard_silu", "torch", -3.0, 0.0),  # PyTorch 2.13.0, run here
+        ("hard_silu", "torch", -3.0, 0.0),  # PyTorch 2.13.0 and 2.14.1, run here
         ("hard_silu", "torch", 3.0, 1.0),
         # Keras 3.15.1 per backend, run here (scripts/conformance.py):
         ("leaky_relu", "keras/jax", 0.0, 1.0),
@@ -545,8 +545,8 @@ def test_get_framework_names_take_framework_parameters():
 
 
 def test_derivative_like_follows_the_framework_at_kinks():
-    # PyTorch 2.13.0's hardswish backward, run here: 0 at -3 and 1 at 3 (frameworks.md 1c had
-    # -0.5 and 1.5 from an older release); JAX leaky_relu'(0) = 1.
+    # PyTorch 2.13.0's and 2.14.1's hardswish backward, run here: 0 at -3 and 1 at 3
+    # (frameworks.md 1c had -0.5 and 1.5 from an older release); JAX leaky_relu'(0) = 1.
     assert actcli.derivative("hardswish")([-3.0, 3.0]).tolist() == [0.0, 1.0]
     assert actcli.derivative("hard_silu", like="jax")([-3.0, 3.0]).tolist() == [0.0, 1.0]
     assert actcli.derivative("leaky_relu", like="jax")(0.0) == 1.0
@@ -640,7 +640,7 @@ def test_diff_reports_the_first_worst_x():
     assert r["x_max_rel"] == -4.0 and r["max_rel"] == pytest.approx(0.19 / 0.2, rel=1e-12)
 
 
-# Parameter rounding (issue 14, item 2; values from PyTorch 2.13.0 and TF 2.21, run here) -------
+# Parameter rounding (issue 14, item 2; values from PyTorch 2.13.0 and 2.14.1, TF 2.21, run here) -
 
 
 def test_float32_input_meets_a_float32_threshold():
@@ -674,7 +674,8 @@ def test_tensorflow_rounds_the_leaky_slope_for_float64_too():
     [  # Keras 3.15.1 relu(negative_slope=0.1, max_value=6, threshold=1)' per backend, run here
         ("keras/jax", 1.0, 0.0),
         ("keras/jax", 6.0, 0.5),
-        ("keras/torch", 6.0, 1.0),
+        ("keras/torch", 1.0, 0.0),
+        ("keras/torch", 6.0, 0.5),  # PyTorch 2.14.1 (2.13.0 gave 1: its clip passed the bounds)
         ("keras/tensorflow", 6.0, 1.0),
         ("tf_keras", 1.0, 0.0),
         ("keras", 1.0, 0.1),  # actcli's own rule

@@ -516,7 +516,7 @@ SPECS = (
         prime_formula="0 for x <= -3, 1 for x >= 3, (2x + 3) / 6 between",
         description="x * hard_sigmoid(x): a piecewise-quadratic SiLU, as in MobileNetV3.",
         reference="Howard et al., Searching for MobileNetV3 (ICCV 2019)",
-        kink_rule="hard_silu'(-3) = 0, hard_silu'(3) = 1 (as PyTorch 2.13 and JAX)",
+        kink_rule="hard_silu'(-3) = 0, hard_silu'(3) = 1 (as PyTorch 2.13 and 2.14, and JAX)",
         kinks=lambda p: (-3.0, 3.0),
         bounds=(-0.375, _INF),
     ),

@@ -298,6 +298,16 @@ def flavours(name: str) -> list[Variant]:
 _PACKAGE = {"keras": "Keras", "tf_keras": "tf_keras"}  # the package the version is of
 
 
+def _keras_backends() -> str:
+    """Keras 3's backends, each with the release its autograd was checked on: 'numpy, jax (JAX
+    0.10.2), torch (PyTorch 2.14.1) and tensorflow (TensorFlow 2.21.0)'."""
+    named = [
+        f"{b} ({keras.BACKEND_VERSIONS[b]})" if b in keras.BACKEND_VERSIONS else b
+        for b in keras.BACKENDS
+    ]
+    return ", ".join(named[:-1]) + " and " + named[-1]
+
+
 def facts(name: str) -> list[dict[str, Any]]:
     """One row per framework for the "in other frameworks" section of ``actcli info``.
 
@@ -341,7 +351,7 @@ def facts(name: str) -> list[dict[str, Any]]:
                 and VARIANTS[(form, b)].kink_rule not in (v.kink_rule, "")
                 and "no autograd" not in VARIANTS[(form, b)].kink_rule
             )
-        versions = {"keras": f"{v.version} on the numpy, jax, torch and tensorflow backends"}
+        versions = {"keras": f"{v.version} on the {_keras_backends()} backends"}
         rows.append(
             {
                 "framework": fw,

@@ -115,6 +115,7 @@ class Variant:
     title: str = ""  # "PyTorch", "Keras 3 (jax backend)"
     rounding_note: str = ""  # parameters rounded to float32 whatever the input's dtype
     version: str = ""  # the release it was checked against
+    backend_version: str = ""  # keras/<backend>: the backend release too ("PyTorch 2.14.1")
 
     @property
     def is_keras(self) -> bool:

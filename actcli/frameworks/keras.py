@@ -14,6 +14,9 @@ from typing import Any
 from actcli.core.rectifiers import SELU_SCALE
 from actcli.registry import REGISTRY
 
+from . import jax as _jax
+from . import tf_keras as _tf_keras
+from . import torch as _torch
 from ._variant import (
     Framework,
     Variant,
@@ -38,6 +41,13 @@ SPELLINGS = ("keras", "keras3", "keras_3")
 # Keras 3 computes with the backend's ops, so the derivative at a kink is the backend's autograd
 # (the numpy backend has none) and parameters meet the input in its dtype.
 BACKENDS = ("numpy", "jax", "torch", "tensorflow")
+# The backend releases the kink rules below were checked with: an autograd's choice at a kink can
+# change between releases (PyTorch 2.14 changed clip's at its bounds). numpy has no autograd.
+BACKEND_VERSIONS = {
+    "jax": f"JAX {_jax.FRAMEWORK.version}",
+    "torch": f"PyTorch {_torch.FRAMEWORK.version}",
+    "tensorflow": f"TensorFlow {_tf_keras.TENSORFLOW_VERSION}",
+}
 
 
 def variants() -> list[Variant]:
@@ -129,8 +139,9 @@ _BACKEND_RULES: dict[tuple[str, str], tuple[Callable[..., Any], str]] = {
         "with a slope only, 1 at 0 (jax.nn.leaky_relu)",
     ),
     ("relu", _TORCH): (
-        relu_kinks(leaky_at_zero=None, at_max=1.0),
-        "relu'(threshold) = 0; relu'(max_value) = 1 (clamp)",
+        relu_kinks(leaky_at_zero=None, at_max=0.5),
+        "relu'(threshold) = 0; relu'(max_value) = 0.5 (torch.clip with tensor bounds splits the "
+        "tie since PyTorch 2.14; 2.13 gave 1)",
     ),
     ("relu", _TF): (
         relu_kinks(leaky_at_zero=None, at_max=1.0),
@@ -188,6 +199,7 @@ def backend_variants(base: list[Variant]) -> list[Variant]:
                     fn=rounding(fn, names),
                     prime=rounding(prime, names),
                     kink_rule=kink_rule,
+                    backend_version=BACKEND_VERSIONS.get(backend, ""),
                 )
             )
     return out

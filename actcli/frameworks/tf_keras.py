@@ -26,6 +26,8 @@ FRAMEWORK = Framework(
     source="tf_keras/activations.py, tf_keras/backend.py",
     version="2.21.0",
 )
+# The TensorFlow release under tf_keras (and under Keras 3's tensorflow backend) when checked.
+TENSORFLOW_VERSION = "2.21.0"
 SPELLINGS = ("tf_keras", "tf.keras", "tfkeras", "keras2", "keras_2", "tf", "tensorflow")
 _make = functools.partial(make, FRAMEWORK)
 

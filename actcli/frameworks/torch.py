@@ -25,11 +25,29 @@ FRAMEWORK = Framework(
     title="PyTorch",
     prefix="torch.nn.functional.",
     source="torch/nn/functional.py, aten/src/ATen/native/cpu/Activation.cpp",
-    version="2.13.0",
+    version="2.14.1",
 )
 SPELLINGS = ("torch", "pytorch")
 _make = functools.partial(make, FRAMEWORK)
 _RELU_DEFAULTS = {"negative_slope": 0.0, "max_value": None, "threshold": 0.0}
+
+# What changed between the releases the flavours were checked against (scripts/conformance.py on
+# both; docs/porting.md lists it): (older, newer, what).
+RELEASE_CHANGES = (
+    (
+        "2.13.0",
+        "2.14.1",
+        "torch.clamp / torch.clip backward at a bound: 2.13.0 passes the gradient (1) at both "
+        "bounds; 2.14.1 gives 0 there with number bounds and 0.5 (the tie split, as "
+        "torch.minimum) with tensor bounds (pytorch/pytorch #184574). Keras 3 clips relu's "
+        "max_value with tensor bounds, so on the torch backend relu(max_value=m)'(m) is 0.5 on "
+        "2.14.1 and 1 on 2.13.0 (keras/torch follows 2.14.1), and Keras's sparsemax Jacobian "
+        "changes where an entry meets the threshold. Every torch.nn.functional activation "
+        "actcli has gives the same bits on both releases at every point the harness checks, "
+        "values and derivatives, float32 and float64 (hardswish'(+-3) = 0 and 1, hardtanh and "
+        "relu6 0 at their bounds, on both).",
+    ),
+)
 
 # PyTorch's own forms that are no registry name (``actcli eval rrelu``, ``nn.Softmax2d``).
 FORMS = ("rrelu", "softmin", "nn.Softmax2d", "prelu")
@@ -337,7 +355,8 @@ def variants() -> list[Variant]:
             kink_rule="hardswish'(-3) = 0, hardswish'(3) = 1 (as JAX and actcli)",
             differences=(
                 "Spelled hardswish. Its backward gives 0 at x = -3 and 1 at x = 3 (checked on "
-                "2.13.0; pytorch/pytorch #147801 reported -0.5 and 1.5 from earlier releases)."
+                "2.13.0 and 2.14.1; pytorch/pytorch #147801 reported -0.5 and 1.5 from earlier "
+                "releases)."
             ),
         ),
         _make(
