@@ -248,3 +248,42 @@ def test_near_zero_series_keep_signed_zeros_and_ties(name, compiled, monkeypatch
             if x == 0.0:
                 want = np.float32(actcli.get(name)(np.float64(x)))  # the float64 kernel's zero
             assert np.float32(got).tobytes() == np.float32(want).tobytes(), (name, x, got, want)
+
+
+# float32 loops with a cheap first pass (_kernels.py, "float32 output") -> the loop whose
+# float64 kernel they fall back to.
+F32_QUICK = ["sigmoid_loop", "gelu_loop"]
+F32_SLOW = [n for n in _compiled._F32 if n not in F32_QUICK]
+
+
+def _first_pass_check(name):
+    """The first pass and its fallback give the float64 kernel's float32 bits on random bit
+    patterns (every binade, NaNs, subnormals) and on data-like values; a first pass whose
+    error exceeded its bound, or a flag test letting a lane through, would show here."""
+    module = _compiled.load()
+    rng = np.random.default_rng(16)
+    n = 1 << 17
+    xs = np.concatenate(
+        [
+            rng.integers(0, 1 << 32, n, dtype=np.uint64).astype(np.uint32).view(np.float32),
+            (rng.standard_normal(n) * 4).astype(np.float32),
+            (rng.standard_normal(n) * 1e-3).astype(np.float32),
+        ]
+    )
+    want = np.empty_like(xs)
+    got = np.empty_like(xs)
+    getattr(module, name)(xs, want, 0.0, True)
+    getattr(module, _compiled._F32[name])(xs, got, 0.0, True)
+    differ = want.view(np.uint32) != got.view(np.uint32)
+    assert not differ.any(), (xs[differ][:5], got[differ][:5], want[differ][:5])
+
+
+@pytest.mark.parametrize("name", F32_QUICK)
+def test_f32_first_pass_same_bits(name):
+    _first_pass_check(name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", F32_SLOW)
+def test_f32_first_pass_same_bits_all(name):
+    _first_pass_check(name)

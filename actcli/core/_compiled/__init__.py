@@ -117,6 +117,21 @@ _TABLE: dict[str, Callable[..., tuple[str, float] | None]] = {
 }
 
 
+# float32 loops with a cheap first pass and the float64 kernel for the lanes it cannot decide
+# (_kernels.py, "float32 output"): the same bits as the loop they stand for.
+_F32 = {
+    name: name.replace("_loop", "_f32_loop")
+    for name in (
+        "sigmoid_loop",
+        "silu_loop",
+        "softplus_loop",
+        "log_sigmoid_loop",
+        "gelu_loop",
+        "gelu_tanh_loop",
+    )
+}
+
+
 def covers(kernel: Callable[..., Any]) -> bool:
     """Whether a NumPy kernel has a compiled counterpart."""
     return f"{kernel.__module__}.{kernel.__qualname__}" in _TABLE
@@ -141,8 +156,8 @@ def lookup(
     if module is None:
         return None
     name, a = chosen
-    compiled = getattr(module, name)
     narrow = x.dtype.itemsize == 4
+    compiled = getattr(module, _F32.get(name, name) if narrow else name)
     try:
         compiled(x[:0], out[:0], a, narrow)  # compiles or loads for these types, first
     except Exception as exc:  # numba could not compile it here: NumPy from now on

@@ -833,6 +833,298 @@ def softsign_prime_loop(x, out, a, narrow):
         out[i] = _store(softsign_prime(np.float64(x[i])), narrow)
 
 
+# float32 output: a cheap first pass, checked -------------------------------------------------
+# A float32 result needs the true value only to about 2^-38 (relative), not float64's 2^-52, to
+# be rounded correctly, except where the truth lies that close to a float32 rounding boundary
+# (a midpoint between two float32 values). So the *_f32_loop kernels compute each lane with
+# shorter polynomials (fitted by scripts/fit_compiled.py, "float32 first pass") and division-
+# and branch-free where they can, and keep a lane only where its float64 value y is farther
+# than _F32_NEAR float64 ULPs from every float32 midpoint (so that the truth, within 2^-38 |y|
+# < _F32_NEAR ULPs of y, rounds the same way) and is a normal float32 (no subnormal or zero
+# result, no NaN). Every other lane, about one in 2^13 on any input, is written as a NaN
+# and, after the vectorized pass over a sub-block, computed again by the float64 kernel that
+# the float64 loops use (the same bits as before: correctly rounded). The error bounds are
+# the fits' plus the arithmetic's, and scripts/exhaustive_f32.py checks the results on every
+# float32 input.
+
+_F32_NEAR = 1 << 15  # float64 ULPs: a relative error bound of 2^-38 (2^15 / 2^53)
+_F32_TINY = 2.0**-126  # the smallest normal float32
+_SUB = 1024  # lanes per sub-block: a vectorized pass, then the few flagged lanes again
+
+# exp(r) on |r| <= ln(2) / 2, degree 8, highest first: within 2^-39.6 (relative).
+_E8 = (
+    2.4876164022625968286e-5,
+    1.9915866926782682413e-4,
+    1.3888821677630363105e-3,
+    8.3332660979496143503e-3,
+    4.1666666890956999221e-2,
+    1.6666666891045776596e-1,
+    4.9999999999797934406e-1,
+    9.9999999997978516702e-1,
+    1.0,
+)
+# (log((1 + z) / (1 - z)) - 2 z) / z^3 in w = z^2 <= (3 - 2 sqrt(2))^2: within 2^-36.4 of it,
+# which is at most 1% of the logarithm: 2^-43 of the result.
+_L4 = (
+    1.9362653714202007739e-1,
+    2.2191400830308503612e-1,
+    2.8571754535914488959e-1,
+    3.9999998797337585647e-1,
+    6.6666666667375090079e-1,
+)
+# erfcx(t) (4 + t) as a polynomial in u = (4 - t) / (4 + t) for t in [0, 14.5 / sqrt(2)],
+# degree 15, highest first: within 2^-42.9 (relative).
+_G15 = (
+    -1.9968319380380251738e-6,
+    3.2969958992373004263e-6,
+    2.0931295210992180656e-5,
+    -3.9076199629257451894e-6,
+    -1.7778515107691458712e-4,
+    -4.5461928023779075927e-4,
+    2.8112449011789436631e-4,
+    6.1119353329891532838e-3,
+    2.6370043504701118319e-2,
+    7.6381529327588358500e-2,
+    1.7401093715319367116e-1,
+    3.3085158708825017783e-1,
+    5.4085383133249377537e-1,
+    7.7320870228158187499e-1,
+    9.7654872908066211587e-1,
+    1.0959956610004348357,
+)
+
+
+@prim
+def exp_f32(z):
+    """exp(z) for -700 <= z <= 700 within 2^-39.4: k = round(z / ln 2), r = z - k ln 2 (ln 2's
+    rounding costs k 2^-54 < 2^-44), the degree-8 polynomial by Estrin's scheme (a short
+    dependency chain, so that more loop iterations overlap), 2^k added to the exponent bits."""
+    t = fma(z, _LOG2E, _SHIFTER)
+    k = t - _SHIFTER
+    r = fma(-k, _LN2_HI, z)
+    r2 = r * r
+    r4 = r2 * r2
+    a = fma(_E8[7], r, _E8[8])
+    b = fma(_E8[5], r, _E8[6])
+    c = fma(_E8[3], r, _E8[4])
+    d = fma(_E8[1], r, _E8[2])
+    lo = fma(b, r2, a)
+    hi = fma(fma(_E8[0], r2, d), r2, c)
+    p = fma(hi, r4, lo)
+    return from_bits(bits(p) + (bits(t) << 52))
+
+
+@prim
+def _near_mid(y):
+    """Whether y lies within _F32_NEAR float64 ULPs of a float32 midpoint of its binade (the
+    low 29 bits of its significand within _F32_NEAR of 2^28). Across a power of two there is
+    no float32 rounding boundary closer than 2^-25 relative, far beyond 2^-38."""
+    return ((bits(y) + (_F32_NEAR - _F32_MID)) & _F32_LOW) <= 2 * _F32_NEAR
+
+
+@prim
+def _again(y):
+    """Whether a lane's first-pass value y may not round to the correctly rounded float32:
+    below the smallest normal float32 (zero, subnormal), NaN, or near a midpoint. Infinities
+    pass (their low bits are 0). `|`, not `or`: no branch in the vectorized loop."""
+    return (not abs(y) >= _F32_TINY) | _near_mid(y)
+
+
+@prim
+def _sigmoid_f32(x):
+    """1 / (1 + e) or e / (1 + e), e = exp(-|x|) (-|x| clamped at -110, where NaN goes too:
+    such lanes give a result below _F32_TINY and are done again)."""
+    e = exp_f32(max(-110.0, -abs(x)))
+    return (1.0 if x >= 0.0 else e) / (1.0 + e)
+
+
+@prim
+def _silu_f32(x):
+    """x / (1 + e) or x e / (1 + e), e = exp(-|x|) (x clamped at -120: -inf would give -inf
+    times 0; NaN passes)."""
+    e = exp_f32(max(-110.0, -abs(x)))
+    xc = max(x, -120.0)
+    return (xc if x >= 0.0 else xc * e) / (1.0 + e)
+
+
+@prim
+def _log1p_exp_f32(x):
+    """log1p(exp(-|x|)): s = 1 + e rounded, its exact error c = e - (s - 1), then
+    log(s) + c / s with c / s as c (1 - e) (c is below 2^-53 s; the difference c e^2 is
+    far below it), log(s) = m ln 2 + 2 z + z^3 P(z^2), z = (f - 1) / (f + 1), s = 2^m f."""
+    e = exp_f32(max(-700.0, -abs(x)))
+    s = 1.0 + e
+    c = e - (s - 1.0)
+    big = s >= 1.4142135623730951
+    f = 0.5 * s if big else s
+    z = (f - 1.0) / (f + 1.0)
+    w = z * z
+    w2 = w * w
+    p = fma(fma(_L4[0], w, _L4[1]), w2, fma(_L4[2], w, _L4[3]))
+    p = fma(p, w, _L4[4])
+    logf = fma(z * w, p, 2.0 * z)
+    return ((logf + _LN2_HI53) if big else logf) + fma(-c, e, c)
+
+
+@prim
+def _gelu_tanh_f32(x):
+    """x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3) (relative error about 2^-51 |v|, and
+    |v| <= 110 where it matters): as silu with exp(-|v|)."""
+    v = x * fma(_K3_HI, x * x, _K1_HI)
+    e = exp_f32(max(-110.0, -abs(v)))
+    xc = max(x, -120.0)
+    return (xc if x >= 0.0 else xc * e) / (1.0 + e)
+
+
+@prim
+def _poly15(u, c):
+    """c[0] u^15 + ... + c[15] by Estrin's scheme."""
+    u2 = u * u
+    u4 = u2 * u2
+    u8 = u4 * u4
+    a0 = fma(c[14], u, c[15])
+    a1 = fma(c[12], u, c[13])
+    a2 = fma(c[10], u, c[11])
+    a3 = fma(c[8], u, c[9])
+    a4 = fma(c[6], u, c[7])
+    a5 = fma(c[4], u, c[5])
+    a6 = fma(c[2], u, c[3])
+    a7 = fma(c[0], u, c[1])
+    b0 = fma(a1, u2, a0)
+    b1 = fma(a3, u2, a2)
+    b2 = fma(a5, u2, a4)
+    b3 = fma(a7, u2, a6)
+    return fma(fma(b3, u4, b2), u8, fma(b1, u4, b0))
+
+
+@prim
+def _gelu_f32(x):
+    """x Phi(x) = x - tail above 0 and tail below, tail = x erfcx(t) exp(-t^2) / 2,
+    t = |x| / sqrt(2): erfcx from _G15 (one division for u and the 1 / (4 + t)), and
+    -t^2 = -x^2 / 2 exact for a float32 x. x is clamped to +-14.5: beyond, the tail is below
+    1e-46 (a lane below 0 gives a result below _F32_TINY and is done again)."""
+    xc = min(max(x, -14.5), 14.5)
+    t = abs(xc) * _SQRT1_2
+    inv = 1.0 / (4.0 + t)
+    g = _poly15((4.0 - t) * inv, _G15)
+    tail = ((0.5 * xc) * (g * inv)) * exp_f32(-0.5 * (xc * xc))
+    return tail if x < 0.0 else x - tail
+
+
+# One loop per function (numba caches each by its own name). The inner loop vectorizes; a
+# flagged lane stores NaN (a NaN result only comes from a flagged lane or a NaN input, which
+# the float64 kernel handles), so the second pass looks for NaNs.
+
+
+@loop
+def sigmoid_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        again = False
+        for i in range(s, stop):
+            y = _sigmoid_f32(np.float64(x[i]))
+            bad = _again(y)
+            out[i] = np.nan if bad else y
+            again |= bad
+        if again:
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    xi = np.float64(x[i])
+                    out[i] = _store(_sigmoid_narrow(xi, sigmoid(xi), True), True)
+
+
+@loop
+def silu_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        again = False
+        for i in range(s, stop):
+            y = _silu_f32(np.float64(x[i]))
+            bad = _again(y)
+            out[i] = np.nan if bad else y
+            again |= bad
+        if again:
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    xi = np.float64(x[i])
+                    out[i] = _store(_above_half(xi, silu(xi), True), True)
+
+
+@loop
+def softplus_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        again = False
+        for i in range(s, stop):
+            xi = np.float64(x[i])
+            y = max(xi, 0.0) + _log1p_exp_f32(xi)
+            bad = _again(y)
+            out[i] = np.nan if bad else y
+            again |= bad
+        if again:
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    out[i] = _store(softplus_narrow(np.float64(x[i]), True), True)
+
+
+@loop
+def log_sigmoid_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        again = False
+        for i in range(s, stop):
+            xi = np.float64(x[i])
+            y = -(max(-xi, 0.0) + _log1p_exp_f32(xi))
+            bad = _again(y)
+            out[i] = np.nan if bad else y
+            again |= bad
+        if again:
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    out[i] = _store(log_sigmoid_narrow(np.float64(x[i]), True), True)
+
+
+@loop
+def gelu_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        again = False
+        for i in range(s, stop):
+            y = _gelu_f32(np.float64(x[i]))
+            bad = _again(y)
+            out[i] = np.nan if bad else y
+            again |= bad
+        if again:
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    xi = np.float64(x[i])
+                    y = _gelu_near_0(xi, gelu(xi, True), True)
+                    out[i] = _store(_above_half(xi, y, True), True)
+
+
+@loop
+def gelu_tanh_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        again = False
+        for i in range(s, stop):
+            y = _gelu_tanh_f32(np.float64(x[i]))
+            bad = _again(y)
+            out[i] = np.nan if bad else y
+            again |= bad
+        if again:
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    xi = np.float64(x[i])
+                    out[i] = _store(_above_half(xi, gelu_tanh(xi), True), True)
+
+
 # axis-wise: rows of a 2-D block -----------------------------------------------------------------
 # (x, out, special, narrow): x and out of shape (rows, n) (glu: out (rows, n / 2)); special[r]
 # is set to 1 for a row with +inf, NaN or only -inf entries, which the caller recomputes with the NumPy
