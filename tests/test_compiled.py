@@ -39,6 +39,9 @@ COVERED = [
     ("celu", {}),
     ("celu", {"alpha": 100.0}),
     ("softsign", {}),
+    ("hard_silu", {}),
+    ("squareplus", {}),
+    ("squareplus", {"b": 0.25}),
 ]
 # The default profile: an exp-based kernel, the erfcx one, a parameter, a float32 narrow flag.
 QUICK = [("sigmoid", {}), ("gelu", {}), ("elu", {"alpha": 3.7})]

@@ -114,7 +114,14 @@ _TABLE: dict[str, Callable[..., tuple[str, float] | None]] = {
     "actcli.core.smooth.softsign": lambda: ("softsign_loop", 0.0),
     "actcli.core.smooth.softsign_prime": lambda: ("softsign_prime_loop", 0.0),
     "actcli.core.rectifiers.selu_prime": lambda: ("selu_prime_loop", 0.0),
+    "actcli.core.rectifiers.hard_silu": lambda: ("hard_silu_loop", 0.0),
+    # float32 only (_FLOAT32_ONLY), and only for the b that the NumPy narrow kernel covers
+    "actcli.core.smooth.squareplus": lambda b=4.0: (
+        ("squareplus_loop", float(b)) if 1e-30 < b < 1e30 else None
+    ),
 }
+# Loops for float32 input only: the float64 kernel has guards (np.hypot) they leave out.
+_FLOAT32_ONLY = {"squareplus_loop"}
 
 
 # float32 loops with a cheap first pass and the float64 kernel for the lanes it cannot decide
@@ -150,13 +157,15 @@ def lookup(
         return None
     try:
         chosen = entry(**params)
-    except TypeError:  # a parameter the table does not know: the NumPy kernel decides
+    except (TypeError, ValueError):  # a parameter the table does not take: NumPy decides
         return None
-    module = load() if chosen is not None else None
+    narrow = x.dtype.itemsize == 4
+    if chosen is None or (chosen[0] in _FLOAT32_ONLY and not narrow):
+        return None
+    module = load()
     if module is None:
         return None
     name, a = chosen
-    narrow = x.dtype.itemsize == 4
     compiled = getattr(module, _F32.get(name, name) if narrow else name)
     try:
         compiled(x[:0], out[:0], a, narrow)  # compiles or loads for these types, first

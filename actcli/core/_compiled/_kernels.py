@@ -21,6 +21,8 @@ cached loop: a primitive edited in another file would leave stale machine code b
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
@@ -833,6 +835,29 @@ def softsign_prime_loop(x, out, a, narrow):
         out[i] = _store(softsign_prime(np.float64(x[i])), narrow)
 
 
+# hard_silu, squareplus: IEEE operations only --------------------------------------------------
+# The NumPy kernel's operations in its order (max, subtract, divide, multiply, sqrt: each
+# correctly rounded, so the same bits in both paths and both dtypes).
+
+
+@prim
+def hard_silu(x):
+    """max(-3 - xc, -6) / -6 * xc, xc = max(x, -3), as core/rectifiers.py (-inf -> -3)."""
+    xc = max(x, -3.0)
+    y = (max(-3.0 - xc, -6.0) / -6.0) * xc
+    return y if x == x else x
+
+
+@prim
+def squareplus_narrow(x, b):
+    """float32 input, 1e-30 < b < 1e30 (core/smooth.py's _squareplus_narrow): r = sqrt(x^2 + b)
+    + |x| (x^2 exact), r / 2 above 0 and (b / 2) / r below."""
+    a = abs(x)
+    r = math.sqrt(a * a + b) + a
+    y = 0.5 * r if x >= 0.0 else (0.5 * b) / r
+    return y if x == x else x
+
+
 # float32 output: a cheap first pass, checked -------------------------------------------------
 # A float32 result needs the true value only to about 2^-38 (relative), not float64's 2^-52, to
 # be rounded correctly, except where the truth lies that close to a float32 rounding boundary
@@ -1123,6 +1148,19 @@ def gelu_tanh_f32_loop(x, out, a, narrow):
                 if out[i] != out[i]:
                     xi = np.float64(x[i])
                     out[i] = _store(_above_half(xi, gelu_tanh(xi), True), True)
+
+
+@loop
+def hard_silu_loop(x, out, a, narrow):
+    for i in range(x.shape[0]):
+        xi = np.float64(x[i])
+        out[i] = _store(_above_half(xi, hard_silu(xi), narrow), narrow)
+
+
+@loop
+def squareplus_loop(x, out, a, narrow):
+    for i in range(x.shape[0]):
+        out[i] = _store(squareplus_narrow(np.float64(x[i]), a), narrow)
 
 
 # axis-wise: rows of a 2-D block -----------------------------------------------------------------
