@@ -290,3 +290,22 @@ def test_f32_first_pass_same_bits(name):
 @pytest.mark.parametrize("name", F32_SLOW)
 def test_f32_first_pass_same_bits_all(name):
     _first_pass_check(name)
+
+
+@pytest.mark.slow
+def test_glu_f32_rows_same_bits():
+    """glu's float32 rows with the first pass give glu_rows' float32 bits (random bit patterns:
+    huge a with very negative b, NaN and infinite halves, subnormals)."""
+    module = _compiled.load()
+    rng = np.random.default_rng(17)
+    x = rng.integers(0, 1 << 32, (256, 1000), dtype=np.uint64).astype(np.uint32)
+    x = np.concatenate([x.view(np.float32), (rng.standard_normal((256, 1000)) * 30)]).astype(
+        np.float32
+    )
+    want = np.empty((x.shape[0], 500), np.float32)
+    got = np.empty_like(want)
+    special = np.zeros(x.shape[0], np.bool_)
+    module.glu_rows(x, want, special, True)
+    module.glu_f32_rows(x, got, special, True)
+    differ = want.view(np.uint32) != got.view(np.uint32)
+    assert not differ.any(), (x[:, :500][differ][:5], x[:, 500:][differ][:5], got[differ][:5])

@@ -187,6 +187,10 @@ _ROWS: dict[str, str] = {
 }
 
 
+# float32 rows with a first pass (as _F32)
+_F32_ROWS = {"glu_rows": "glu_f32_rows"}
+
+
 def lookup_rows(
     kernel: Callable[..., Any], rows: np.ndarray, out: np.ndarray
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
@@ -201,8 +205,8 @@ def lookup_rows(
     module = load()
     if module is None:
         return None
-    compiled = getattr(module, name)
     narrow = rows.dtype.itemsize == 4
+    compiled = getattr(module, _F32_ROWS.get(name, name) if narrow else name)
     probe = np.ascontiguousarray(rows[:1])
     try:
         compiled(probe, np.empty((1, out.shape[1]), out.dtype), np.zeros(1, np.bool_), narrow)

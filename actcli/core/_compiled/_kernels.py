@@ -1294,3 +1294,35 @@ def glu_rows(x, out, special, narrow):
             q = a / (1.0 + (p * s1) * s2)
             y = q if b >= 0.0 else ((q * p) * s1) * s2
             out[r, j] = y if b == b else b
+
+
+@prim
+def _glu_f32(a, b):
+    """a sigmoid(b) for float32 output, first pass (as _silu_f32; b clamped at -700, not -110:
+    a may be as large as 3.4e38, and a e^-700 is still below _F32_TINY)."""
+    e = exp_f32(max(-700.0, -abs(b)))
+    y = (a if b >= 0.0 else a * e) / (1.0 + e)
+    return y if b == b else b
+
+
+@rows_loop
+def glu_f32_rows(x, out, special, narrow):
+    """glu_rows for float32: the first pass on each row, then its flagged entries again."""
+    h = x.shape[1] // 2
+    for r in range(x.shape[0]):
+        special[r] = False
+        again = False
+        for j in range(h):
+            y = _glu_f32(np.float64(x[r, j]), np.float64(x[r, h + j]))
+            bad = _again(y)
+            out[r, j] = np.nan if bad else y
+            again |= bad
+        if again:
+            for j in range(h):
+                if out[r, j] != out[r, j]:
+                    a = np.float64(x[r, j])
+                    b = np.float64(x[r, h + j])
+                    p, s1, s2 = exp_parts(-abs(max(b, -800.0)), 0.0)
+                    q = a / (1.0 + (p * s1) * s2)
+                    y = q if b >= 0.0 else ((q * p) * s1) * s2
+                    out[r, j] = y if b == b else b
