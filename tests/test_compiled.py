@@ -299,9 +299,8 @@ def test_glu_f32_rows_same_bits():
     module = _compiled.load()
     rng = np.random.default_rng(17)
     x = rng.integers(0, 1 << 32, (256, 1000), dtype=np.uint64).astype(np.uint32)
-    x = np.concatenate([x.view(np.float32), (rng.standard_normal((256, 1000)) * 30)]).astype(
-        np.float32
-    )
+    wide = (rng.standard_normal((256, 1000)) * 30).astype(np.float32)
+    x = np.concatenate([x.view(np.float32), wide])
     want = np.empty((x.shape[0], 500), np.float32)
     got = np.empty_like(want)
     special = np.zeros(x.shape[0], np.bool_)
