@@ -62,11 +62,8 @@ def _jit(f):
 FIRST = {
     "sigmoid": (k._sigmoid_f32, k.sigmoid),
     "silu": (k._silu_f32, k.silu),
-    "softplus": (lambda x: max(x, 0.0) + k._log1p_exp_f32(x), k.softplus),
-    "log_sigmoid": (
-        lambda x: -(max(-x, 0.0) + k._log1p_exp_f32(x)),
-        lambda x: k.log_sigmoid_narrow(x, False),
-    ),
+    "softplus": (k._softplus_f32, k.softplus),
+    "log_sigmoid": (k._log_sigmoid_f32, lambda x: k.log_sigmoid_narrow(x, False)),
     "gelu": (k._gelu_f32, lambda x: k.gelu(x, False)),
     "gelu_tanh": (k._gelu_tanh_f32, k.gelu_tanh),
 }
