@@ -293,18 +293,25 @@ def test_f32_first_pass_same_bits_all(name):
 
 
 @pytest.mark.slow
-def test_glu_f32_rows_same_bits():
-    """glu's float32 rows with the first pass give glu_rows' float32 bits (random bit patterns:
-    huge a with very negative b, NaN and infinite halves, subnormals)."""
+@pytest.mark.parametrize("name", list(_compiled._F32_ROWS))
+def test_f32_rows_same_bits(name):
+    """The float32 rows with a first pass give the float64-kernel rows' float32 bits: random
+    bit patterns (huge glu halves with very negative gates, NaN and infinite entries,
+    subnormals), wide spreads (subnormal and zero results), masked rows (-inf entries) and
+    rows wider than a summation block."""
     module = _compiled.load()
     rng = np.random.default_rng(17)
-    x = rng.integers(0, 1 << 32, (256, 1000), dtype=np.uint64).astype(np.uint32)
-    wide = (rng.standard_normal((256, 1000)) * 30).astype(np.float32)
-    x = np.concatenate([x.view(np.float32), wide])
-    want = np.empty((x.shape[0], 500), np.float32)
-    got = np.empty_like(want)
-    special = np.zeros(x.shape[0], np.bool_)
-    module.glu_rows(x, want, special, True)
-    module.glu_f32_rows(x, got, special, True)
-    differ = want.view(np.uint32) != got.view(np.uint32)
-    assert not differ.any(), (x[:, :500][differ][:5], x[:, 500:][differ][:5], got[differ][:5])
+    bits = rng.integers(0, 1 << 32, (256, 1000), dtype=np.uint64).astype(np.uint32)
+    normal = rng.standard_normal((256, 1000))
+    masked = np.where(rng.random((256, 1000)) < 0.3, -np.inf, normal * 4)
+    cases = [bits.view(np.float32), normal * 30, normal * 300, masked, normal.reshape(8, -1)]
+    for x in cases:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        width = x.shape[1] // 2 if name == "glu_rows" else x.shape[1]
+        want = np.empty((x.shape[0], width), np.float32)
+        got = np.empty_like(want)
+        special = np.zeros(x.shape[0], np.bool_)
+        getattr(module, name)(x, want, special, True)
+        getattr(module, _compiled._F32_ROWS[name])(x, got, special.copy(), True)
+        differ = (want.view(np.uint32) != got.view(np.uint32)) & ~special[:, None]
+        assert not differ.any(), (name, np.flatnonzero(differ)[:5], got[differ][:5])

@@ -188,7 +188,11 @@ _ROWS: dict[str, str] = {
 
 
 # float32 rows with a first pass (as _F32)
-_F32_ROWS = {"glu_rows": "glu_f32_rows"}
+_F32_ROWS = {
+    "glu_rows": "glu_f32_rows",
+    "softmax_rows": "softmax_f32_rows",
+    "log_softmax_rows": "log_softmax_f32_rows",
+}
 
 
 def lookup_rows(

@@ -1393,3 +1393,162 @@ def glu_f32_rows(x, out, special, narrow):
                     q = a / (1.0 + (p * s1) * s2)
                     y = q if b >= 0.0 else ((q * p) * s1) * s2
                     out[r, j] = y if b == b else b
+
+
+# softmax and log_softmax rows in float32: a first pass as the elementwise loops', more
+# accurate (exp to 2^-45.5, not 2^-39.6), because a flagged entry costs its whole row again
+# (the float64 sum that its fallback needs): the bound is 2^-42 (_ROWS_NEAR), about one entry
+# in 2^17 is flagged, and a row of 1000 is done again about once in 130.
+_ROWS_NEAR = 1 << 11
+# exp(r) on |r| <= ln(2) / 2, degree 9, highest first: within 2^-45.5 (relative).
+_E9 = (
+    2.7632640675430235707e-6,
+    2.4884459751751114690e-5,
+    1.9841190647544239661e-4,
+    1.3888801749656542519e-3,
+    8.3333333673116036897e-3,
+    4.1666667040551906489e-2,
+    1.6666666666615647036e-1,
+    4.9999999999438589236e-1,
+    1.0000000000000012256,
+    1.0000000000000134868,
+)
+
+
+@prim
+def _exp_rows(z):
+    """exp(z) for z <= 0 within 2^-45.3 (ln 2 as two parts: k reaches 1010), 0 below -700."""
+    zc = max(z, -700.0)
+    t = fma(zc, _LOG2E, _SHIFTER)
+    k = t - _SHIFTER
+    r = fma(-k, _LN2_LO, fma(-k, _LN2_HI, zc))
+    r2 = r * r
+    r4 = r2 * r2
+    lo = fma(fma(_E9[6], r, _E9[7]), r2, fma(_E9[8], r, _E9[9]))
+    hi = fma(fma(_E9[2], r, _E9[3]), r2, fma(_E9[4], r, _E9[5]))
+    p = fma(fma(fma(_E9[0], r, _E9[1]), r4, hi), r4, lo)
+    e = from_bits(bits(p) + (bits(t) << 52))
+    return e if z > -700.0 else 0.0
+
+
+@prim
+def _sum_blocks(buf, n):
+    """The sum of buf[:n] (>= 0) within 2^-47 for any n: eight accumulators over blocks of
+    256 (each adds 32 terms), the blocks' sums added with their rounding errors kept."""
+    total = 0.0
+    comp = 0.0
+    for s in range(0, n, 256):
+        stop = min(s + 256, n)
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+        j = s
+        while j + 8 <= stop:
+            a0 += buf[j]
+            a1 += buf[j + 1]
+            a2 += buf[j + 2]
+            a3 += buf[j + 3]
+            a4 += buf[j + 4]
+            a5 += buf[j + 5]
+            a6 += buf[j + 6]
+            a7 += buf[j + 7]
+            j += 8
+        while j < stop:
+            a0 += buf[j]
+            j += 1
+        part = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+        t = total + part
+        comp += _two_sum_lo(total, part, t)
+        total = t
+    return total + comp
+
+
+@prim
+def _again_rows(y, zero):
+    """_again for the rows' first pass (error below 2^-44, bound _ROWS_NEAR = 2^-42): NaN, a
+    normal result near a float32 midpoint, a result below _F32_TINY but 0, and 0 if
+    ``zero``. (An exact 0 comes from entries 700 below the maximum, -inf among them: 0 in
+    float32 either way.)"""
+    a = abs(y)
+    near = ((bits(y) + (_ROWS_NEAR - _F32_MID)) & _F32_LOW) <= 2 * _ROWS_NEAR
+    tiny = (not a >= _F32_TINY) & (zero | (a != 0.0))
+    return tiny | near
+
+
+@prim
+def _row_exps(x, r, m, buf):
+    """buf[j] = _exp_rows(x[r, j] - m), on four streams (the quarters of the row), as the
+    elementwise first passes."""
+    n = x.shape[1]
+    q = n // 4
+    for j in range(q):
+        e0 = _exp_rows(np.float64(x[r, j]) - m)
+        e1 = _exp_rows(np.float64(x[r, q + j]) - m)
+        e2 = _exp_rows(np.float64(x[r, 2 * q + j]) - m)
+        e3 = _exp_rows(np.float64(x[r, 3 * q + j]) - m)
+        buf[j] = e0
+        buf[q + j] = e1
+        buf[2 * q + j] = e2
+        buf[3 * q + j] = e3
+    for j in range(4 * q, n):
+        buf[j] = _exp_rows(np.float64(x[r, j]) - m)
+
+
+@rows_loop
+def softmax_f32_rows(x, out, special, narrow):
+    """softmax_rows for float32: exp(z) / total from _exp_rows and _sum_blocks, checked; a row
+    with a flagged entry gets softmax_rows' sum, and its flagged entries that row's values."""
+    n = x.shape[1]
+    buf = np.empty(n)
+    for r in range(x.shape[0]):
+        m, top, bad = _row_max(x, r)
+        special[r] = bad
+        if bad:
+            continue
+        _row_exps(x, r, m, buf)
+        buf[top] = 0.0
+        total = 1.0 + _sum_blocks(buf, n)
+        buf[top] = 1.0
+        inv = 1.0 / total
+        again = False
+        for j in range(n):
+            y = buf[j] * inv
+            b = _again_rows(y, False)
+            out[r, j] = y + (np.nan if b else 0.0)
+            again |= b
+        if again:
+            total = 1.0 + _row_exp(x, r, m, top, buf)
+            buf[top] = 1.0
+            for j in range(n):
+                if out[r, j] != out[r, j]:
+                    out[r, j] = buf[j] / total
+
+
+@rows_loop
+def log_softmax_f32_rows(x, out, special, narrow):
+    """log_softmax_rows for float32: log1p of the rest from _exp_rows and _sum_blocks, checked
+    (zero results too: the sign of a zero depends on the exact rest); a row with a flagged
+    entry gets log_softmax_rows' rest, and its flagged entries that row's values."""
+    n = x.shape[1]
+    buf = np.empty(n)
+    for r in range(x.shape[0]):
+        m, top, bad = _row_max(x, r)
+        special[r] = bad
+        if bad:
+            continue
+        _row_exps(x, r, m, buf)
+        buf[top] = 0.0
+        lse = log1p_pos(_sum_blocks(buf, n))
+        again = False
+        for j in range(n):
+            v = np.float64(x[r, j])
+            zh = v - m
+            y = (zh - lse) + _shift_lo(v, m, zh)
+            b = _again_rows(y, True)
+            out[r, j] = y + (np.nan if b else 0.0)
+            again |= b
+        if again:
+            lse = log1p_pos(_row_exp(x, r, m, top, buf))
+            for j in range(n):
+                if out[r, j] != out[r, j]:
+                    v = np.float64(x[r, j])
+                    zh = v - m
+                    out[r, j] = (zh - lse) + _shift_lo(v, m, zh)
