@@ -14,7 +14,9 @@ elements comes; the start-up of ``actcli eval`` is unchanged.
 
 What is the same and what may differ (docs/bench.md, tests/test_compiled.py): the compiled
 kernels compute in float64 whatever the input dtype, like the NumPy ones, and round once; a
-float32 result is the correctly rounded value in both paths, so the bits agree. In float64 the
+float32 result is the correctly rounded value in both paths, so the bits agree. (For float32,
+some loops first compute every lane to about 2^-38 and redo with the float64 kernel only the
+lanes that this cannot round correctly: _kernels.py, "float32 output".) In float64 the
 two paths use different exp/log implementations (NumPy's SIMD loops, and the polynomials of
 _math.py), so a result may differ in its last bits, both within the 4 ULP bar.
 

@@ -2,7 +2,9 @@
 
 Each scalar kernel follows the NumPy kernel of the same name in actcli/core (the same formulas
 and guards, written per lane with selects instead of masks), computed in float64 whatever the
-input dtype and rounded once on the store, so float32 results are those of the float64 value.
+input dtype and rounded once on the store, so float32 results are those of the float64 value
+(the float32 loops of the section "float32 output" compute a cheaper first pass and give the
+lanes it cannot decide to these kernels: the same results).
 The loops take (x, out, a, narrow): a 1-D input block, an output block of the same length and
 dtype, the activation's one scalar parameter (alpha; ignored where there is none), and whether
 the output is float32 (NaN quieting and _above_half depend on it). They run
