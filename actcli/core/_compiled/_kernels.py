@@ -465,10 +465,31 @@ _INV_SQRT_2PI_HI, _INV_SQRT_2PI_LO = 0.3989422804014327, -2.49232720227773e-17
 @prim
 def _gelu_near_0(x, y, narrow):
     """_array.gelu_near_0 for one lane, where narrow (float32 output) is true."""
+    return _near_0_series(x, y, narrow, 1.0 / 3456.0, -1.0 / 336.0, 1.0 / 40.0, -1.0 / 6.0)
+
+
+@prim
+def _gelu_tanh_near_0(x, y, narrow):
+    """_array.gelu_near_0 with GELU_TANH_SERIES (gelu's tanh form) for one lane."""
+    return _near_0_series(
+        x,
+        y,
+        narrow,
+        0.00029523883778214468962,
+        -0.0031158115230661610801,
+        0.025571511487830411681,
+        -0.16749159078919378103,
+    )
+
+
+@prim
+def _near_0_series(x, y, narrow, c4, c3, c2, c1):
+    """x / 2 + (x^2 / sqrt(2 pi)) (1 + c1 x^2 + ... + c4 x^8) below |x| = 2^-5 for float32
+    output, its remainder breaking a tie at a float32 midpoint (_array.gelu_near_0); else y."""
     t = x * x
-    p = fma(t, 1.0 / 3456.0, -1.0 / 336.0)
-    p = fma(p, t, 1.0 / 40.0)
-    p = fma(p, t, -1.0 / 6.0)
+    p = fma(t, c4, c3)
+    p = fma(p, t, c2)
+    p = fma(p, t, c1)
     p = p * t
     qc = t * _INV_SQRT_2PI_HI
     qc_lo = fma(t, _INV_SQRT_2PI_HI, -qc) + t * _INV_SQRT_2PI_LO
@@ -768,7 +789,8 @@ def gelu_prime_loop(x, out, a, narrow):
 def gelu_tanh_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
         xi = np.float64(x[i])
-        out[i] = _store(_above_half(xi, gelu_tanh(xi), narrow), narrow)
+        y = _gelu_tanh_near_0(xi, gelu_tanh(xi), narrow)
+        out[i] = _store(_above_half(xi, y, narrow), narrow)
 
 
 @loop
@@ -1216,7 +1238,8 @@ def gelu_tanh_f32_loop(x, out, a, narrow):
             for i in range(s, stop):
                 if out[i] != out[i]:
                     xi = np.float64(x[i])
-                    out[i] = _store(_above_half(xi, gelu_tanh(xi), True), True)
+                    y = _gelu_tanh_near_0(xi, gelu_tanh(xi), True)
+                    out[i] = _store(_above_half(xi, y, True), True)
 
 
 @loop
