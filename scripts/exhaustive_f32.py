@@ -4,6 +4,7 @@
     python3 scripts/exhaustive_f32.py                      # sigmoid tanh silu gelu softplus
     python3 scripts/exhaustive_f32.py sigmoid --chunks 16  # a sixteenth of the inputs: a try
     python3 scripts/exhaustive_f32.py --write              # ... and update docs/ulp.md
+    python3 scripts/exhaustive_f32.py log_sigmoid gelu_tanh --paths compiled   # two more
 
 About 5 to 25 minutes per function on 2 busy cores (the NumPy path and the reference dominate).
 
@@ -27,6 +28,7 @@ mpmath only where the reference cannot be off by enough to change the float32 ro
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from pathlib import Path
@@ -59,13 +61,24 @@ def _gelu(x):
     return out
 
 
+def _gelu_tanh(x):
+    out = np.empty_like(x)
+    _compiled.load().gelu_tanh_loop(x, out, 0.0, False)
+    return out
+
+
 REFERENCES = {
     "sigmoid": _sigmoid,
     "tanh": np.tanh,
     "silu": lambda x: np.maximum(x, -800.0) * _sigmoid(x),  # -800 * 1e-304: -0.0 in float32
     "softplus": lambda x: np.logaddexp(x, 0.0),
     "gelu": _gelu,
+    # beyond the default five (the float32 first passes of the compiled loops cover them too)
+    "log_sigmoid": lambda x: -np.logaddexp(-x, 0.0),
+    "gelu_tanh": _gelu_tanh,  # compiled float64 gelu(approximate=True), as for gelu
 }
+# name -> (actcli's name, parameters), where they differ
+CALLS = {"gelu_tanh": ("gelu", {"approximate": True})}
 
 
 # Where the reference is exact but the truth is a hair above it: gelu(x) = x / 2 + x^2 /
@@ -76,6 +89,7 @@ REFERENCES = {
 ABOVE = {
     "gelu": lambda x: np.abs(x) < 2.0**-60,
     "silu": lambda x: np.abs(x) < 2.0**-60,
+    "gelu_tanh": lambda x: np.abs(x) < 2.0**-60,
 }
 
 
@@ -90,7 +104,8 @@ def check(
     """Counts the inputs whose float32 result is not correctly rounded, in each path, over
     ``chunks`` of ``total`` equal slices of the 2^32 bit patterns, from slice ``first`` on
     (slices 0-127 hold +0.0 to +inf and the positive NaNs, 128-255 the negative ones)."""
-    f = actcli.get(name)
+    actcli_name, params = CALLS.get(name, (name, {}))
+    f = functools.partial(actcli.get(actcli_name), **params)
     ref_fn = REFERENCES[name]
     size = (1 << 32) // total
     counts = {"compiled": 0, "numpy": 0, "mpmath": 0, "inputs": 0}
@@ -120,7 +135,7 @@ def check(
                 undecided &= ~above
             hard = np.flatnonzero(undecided)
             for i in hard.tolist():  # decided by mpmath, rounded once to float32
-                truth = oracle.ELEMENTWISE[name].value(float(x64[i]))
+                truth = oracle.ELEMENTWISE[actcli_name].value(float(x64[i]), **params)
                 want[i] = oracle.round_to(truth, np.float32)
             counts["mpmath"] += hard.size
             counts["inputs"] += x.size

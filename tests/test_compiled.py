@@ -39,6 +39,9 @@ COVERED = [
     ("celu", {}),
     ("celu", {"alpha": 100.0}),
     ("softsign", {}),
+    ("hard_silu", {}),
+    ("squareplus", {}),
+    ("squareplus", {"b": 0.25}),
 ]
 # The default profile: an exp-based kernel, the erfcx one, a parameter, a float32 narrow flag.
 QUICK = [("sigmoid", {}), ("gelu", {}), ("elu", {"alpha": 3.7})]
@@ -248,3 +251,82 @@ def test_near_zero_series_keep_signed_zeros_and_ties(name, compiled, monkeypatch
             if x == 0.0:
                 want = np.float32(actcli.get(name)(np.float64(x)))  # the float64 kernel's zero
             assert np.float32(got).tobytes() == np.float32(want).tobytes(), (name, x, got, want)
+
+
+# float32 loops with a cheap first pass (_kernels.py, "float32 output") -> the loop whose
+# float64 kernel they fall back to.
+F32_QUICK = ["sigmoid_loop", "gelu_loop"]
+F32_SLOW = [n for n in _compiled._F32 if n not in F32_QUICK]
+
+
+def _first_pass_check(name):
+    """The first pass and its fallback give the float64 kernel's float32 bits on random bit
+    patterns (every binade, NaNs, subnormals) and on data-like values; a first pass whose
+    error exceeded its bound, or a flag test letting a lane through, would show here."""
+    module = _compiled.load()
+    rng = np.random.default_rng(16)
+    n = 1 << 17
+    xs = np.concatenate(
+        [
+            rng.integers(0, 1 << 32, n, dtype=np.uint64).astype(np.uint32).view(np.float32),
+            (rng.standard_normal(n) * 4).astype(np.float32),
+            (rng.standard_normal(n) * 1e-3).astype(np.float32),
+        ]
+    )
+    want = np.empty_like(xs)
+    got = np.empty_like(xs)
+    getattr(module, name)(xs, want, 0.0, True)
+    getattr(module, _compiled._F32[name])(xs, got, 0.0, True)
+    differ = want.view(np.uint32) != got.view(np.uint32)
+    assert not differ.any(), (xs[differ][:5], got[differ][:5], want[differ][:5])
+
+
+@pytest.mark.parametrize("name", F32_QUICK)
+def test_f32_first_pass_same_bits(name):
+    _first_pass_check(name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", F32_SLOW)
+def test_f32_first_pass_same_bits_all(name):
+    _first_pass_check(name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(_compiled._F32_ROWS))
+def test_f32_rows_same_bits(name):
+    """The float32 rows with a first pass give the float64-kernel rows' float32 bits: random
+    bit patterns (huge glu halves with very negative gates, NaN and infinite entries,
+    subnormals), wide spreads (subnormal and zero results), masked rows (-inf entries) and
+    rows wider than a summation block."""
+    module = _compiled.load()
+    rng = np.random.default_rng(17)
+    bits = rng.integers(0, 1 << 32, (256, 1000), dtype=np.uint64).astype(np.uint32)
+    normal = rng.standard_normal((256, 1000))
+    masked = np.where(rng.random((256, 1000)) < 0.3, -np.inf, normal * 4)
+    cases = [bits.view(np.float32), normal * 30, normal * 300, masked, normal.reshape(8, -1)]
+    for x in cases:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        width = x.shape[1] // 2 if name == "glu_rows" else x.shape[1]
+        want = np.empty((x.shape[0], width), np.float32)
+        got = np.empty_like(want)
+        special = np.zeros(x.shape[0], np.bool_)
+        getattr(module, name)(x, want, special, True)
+        getattr(module, _compiled._F32_ROWS[name])(x, got, special.copy(), True)
+        differ = (want.view(np.uint32) != got.view(np.uint32)) & ~special[:, None]
+        assert not differ.any(), (name, np.flatnonzero(differ)[:5], got[differ][:5])
+
+
+def test_gelu_tanh_near_zero_tie(compiled, monkeypatch):
+    """gelu(approximate=True) at x = -2.1057405e-05 (found by scripts/exhaustive_f32.py): the
+    truth is a hair from a float32 midpoint and the float64 kernel's value rounded the wrong
+    way; the near-0 series with its remainder (as for gelu) fixes both paths."""
+    xs = np.array([-2.1057405319879763e-05, 2.1057405319879763e-05, -0.0, 0.0], np.float32)
+    f = actcli.get("gelu")
+    for got in _both(f, xs, {"approximate": True}, monkeypatch):
+        for x, y in zip(xs.tolist(), got.tolist(), strict=True):
+            truth = oracle.ELEMENTWISE["gelu"].value(x, approximate=True)
+            want = oracle.round_to(truth, np.float32)
+            if x == 0.0:
+                want = np.float32(x)  # +-0 keep their sign
+            assert np.float32(y).tobytes() == np.float32(want).tobytes(), (x, y, want)

@@ -318,19 +318,34 @@ def softplus_narrow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 _INV_SQRT_2PI_HI, _INV_SQRT_2PI_LO = 0.3989422804014327, -2.49232720227773e-17
 
 
-def gelu_near_0(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+# x^4 ... x^10 coefficients of gelu(x) (and of the tanh form) over 1 / sqrt(2 pi), highest
+# first: gelu's are -1/6, 1/40, -1/336, 1/3456; the tanh form's from mpmath.taylor of
+# x / (1 + exp(-2 sqrt(2/pi) (x + 0.044715 x^3))).
+GELU_SERIES = (1.0 / 3456.0, -1.0 / 336.0, 1.0 / 40.0, -1.0 / 6.0)
+GELU_TANH_SERIES = (
+    0.00029523883778214468962,
+    -0.0031158115230661610801,
+    0.025571511487830411681,
+    -0.16749159078919378103,
+)
+
+
+def gelu_near_0(
+    x: np.ndarray, y: np.ndarray, series: tuple[float, ...] = GELU_SERIES
+) -> np.ndarray:
     """gelu(x) = y for float32/float16 output, and below |x| = 2^-5 the series
     x / 2 + (x^2 / sqrt(2 pi)) (1 - x^2 / 6 + x^4 / 40 - x^6 / 336 + x^8 / 3456) with its
     remainder carried (1 / sqrt(2 pi) as a double-double, x^2 exact for float32 x), which breaks
     a tie at a float32 midpoint: at x = 2.1057405e-05 the truth is so close to one that both
-    kernels' float64 values rounded the wrong way (scripts/exhaustive_f32.py)."""
+    kernels' float64 values rounded the wrong way (scripts/exhaustive_f32.py), for gelu and
+    for its tanh form (``series=GELU_TANH_SERIES``: the same x^2 term, other terms after)."""
     small = np.flatnonzero((np.abs(x) < 2.0**-5) & (x != 0.0))  # +-0 keep their sign
     if small.size:
         xs = x[small]
         t = xs * xs
-        p = t * (1.0 / 3456.0) - 1.0 / 336.0
-        p = p * t + 1.0 / 40.0
-        p = p * t - 1.0 / 6.0
+        p = t * series[0] + series[1]
+        p = p * t + series[2]
+        p = p * t + series[3]
         p *= t  # the series minus its leading 1
         qc = t * _INV_SQRT_2PI_HI
         qc_lo = _fma_lo(t, _INV_SQRT_2PI_HI, qc) + t * _INV_SQRT_2PI_LO

@@ -12,6 +12,8 @@ import numpy as np
 from actcli.spec_types import Param, Spec
 
 from ._array import (
+    GELU_SERIES,
+    GELU_TANH_SERIES,
     above_half,
     elementwise,
     fix_nan,
@@ -294,10 +296,9 @@ def _gelu_tanh_prime(x):
 
 def _gelu_narrow(x, approximate=False):
     """float32 (and float16) in: the float64 kernel, with x / 2 + x^2 / sqrt(2 pi) rounded
-    the right way at subnormal x (_array.above_half)."""
+    the right way near 0 (_array.gelu_near_0) and at subnormal x (_array.above_half)."""
     y = gelu.kernel(x, approximate)
-    if not approximate:
-        y = gelu_near_0(x, y)
+    y = gelu_near_0(x, y, GELU_TANH_SERIES if approximate else GELU_SERIES)
     return above_half(x, y)
 
 

@@ -14,7 +14,9 @@ elements comes; the start-up of ``actcli eval`` is unchanged.
 
 What is the same and what may differ (docs/bench.md, tests/test_compiled.py): the compiled
 kernels compute in float64 whatever the input dtype, like the NumPy ones, and round once; a
-float32 result is the correctly rounded value in both paths, so the bits agree. In float64 the
+float32 result is the correctly rounded value in both paths, so the bits agree. (For float32,
+some loops first compute every lane to about 2^-38 and redo with the float64 kernel only the
+lanes that this cannot round correctly: _kernels.py, "float32 output".) In float64 the
 two paths use different exp/log implementations (NumPy's SIMD loops, and the polynomials of
 _math.py), so a result may differ in its last bits, both within the 4 ULP bar.
 
@@ -114,6 +116,28 @@ _TABLE: dict[str, Callable[..., tuple[str, float] | None]] = {
     "actcli.core.smooth.softsign": lambda: ("softsign_loop", 0.0),
     "actcli.core.smooth.softsign_prime": lambda: ("softsign_prime_loop", 0.0),
     "actcli.core.rectifiers.selu_prime": lambda: ("selu_prime_loop", 0.0),
+    "actcli.core.rectifiers.hard_silu": lambda: ("hard_silu_loop", 0.0),
+    # float32 only (_FLOAT32_ONLY), and only for the b that the NumPy narrow kernel covers
+    "actcli.core.smooth.squareplus": lambda b=4.0: (
+        ("squareplus_loop", float(b)) if 1e-30 < b < 1e30 else None
+    ),
+}
+# Loops for float32 input only: the float64 kernel has guards (np.hypot) they leave out.
+_FLOAT32_ONLY = {"squareplus_loop"}
+
+
+# float32 loops with a cheap first pass and the float64 kernel for the lanes it cannot decide
+# (_kernels.py, "float32 output"): the same bits as the loop they stand for.
+_F32 = {
+    name: name.replace("_loop", "_f32_loop")
+    for name in (
+        "sigmoid_loop",
+        "silu_loop",
+        "softplus_loop",
+        "log_sigmoid_loop",
+        "gelu_loop",
+        "gelu_tanh_loop",
+    )
 }
 
 
@@ -135,14 +159,16 @@ def lookup(
         return None
     try:
         chosen = entry(**params)
-    except TypeError:  # a parameter the table does not know: the NumPy kernel decides
+    except (TypeError, ValueError):  # a parameter the table does not take: NumPy decides
         return None
-    module = load() if chosen is not None else None
+    narrow = x.dtype.itemsize == 4
+    if chosen is None or (chosen[0] in _FLOAT32_ONLY and not narrow):
+        return None
+    module = load()
     if module is None:
         return None
     name, a = chosen
-    compiled = getattr(module, name)
-    narrow = x.dtype.itemsize == 4
+    compiled = getattr(module, _F32.get(name, name) if narrow else name)
     try:
         compiled(x[:0], out[:0], a, narrow)  # compiles or loads for these types, first
     except Exception as exc:  # numba could not compile it here: NumPy from now on
@@ -163,6 +189,14 @@ _ROWS: dict[str, str] = {
 }
 
 
+# float32 rows with a first pass (as _F32)
+_F32_ROWS = {
+    "glu_rows": "glu_f32_rows",
+    "softmax_rows": "softmax_f32_rows",
+    "log_softmax_rows": "log_softmax_f32_rows",
+}
+
+
 def lookup_rows(
     kernel: Callable[..., Any], rows: np.ndarray, out: np.ndarray
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
@@ -177,8 +211,8 @@ def lookup_rows(
     module = load()
     if module is None:
         return None
-    compiled = getattr(module, name)
     narrow = rows.dtype.itemsize == 4
+    compiled = getattr(module, _F32_ROWS.get(name, name) if narrow else name)
     probe = np.ascontiguousarray(rows[:1])
     try:
         compiled(probe, np.empty((1, out.shape[1]), out.dtype), np.zeros(1, np.bool_), narrow)

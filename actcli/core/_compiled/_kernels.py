@@ -2,7 +2,9 @@
 
 Each scalar kernel follows the NumPy kernel of the same name in actcli/core (the same formulas
 and guards, written per lane with selects instead of masks), computed in float64 whatever the
-input dtype and rounded once on the store, so float32 results are those of the float64 value.
+input dtype and rounded once on the store, so float32 results are those of the float64 value
+(the float32 loops of the section "float32 output" compute a cheaper first pass and give the
+lanes it cannot decide to these kernels: the same results).
 The loops take (x, out, a, narrow): a 1-D input block, an output block of the same length and
 dtype, the activation's one scalar parameter (alpha; ignored where there is none), and whether
 the output is float32 (NaN quieting and _above_half depend on it). They run
@@ -20,6 +22,8 @@ cached loop: a primitive edited in another file would leave stale machine code b
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from llvmlite import ir
@@ -461,10 +465,31 @@ _INV_SQRT_2PI_HI, _INV_SQRT_2PI_LO = 0.3989422804014327, -2.49232720227773e-17
 @prim
 def _gelu_near_0(x, y, narrow):
     """_array.gelu_near_0 for one lane, where narrow (float32 output) is true."""
+    return _near_0_series(x, y, narrow, 1.0 / 3456.0, -1.0 / 336.0, 1.0 / 40.0, -1.0 / 6.0)
+
+
+@prim
+def _gelu_tanh_near_0(x, y, narrow):
+    """_array.gelu_near_0 with GELU_TANH_SERIES (gelu's tanh form) for one lane."""
+    return _near_0_series(
+        x,
+        y,
+        narrow,
+        0.00029523883778214468962,
+        -0.0031158115230661610801,
+        0.025571511487830411681,
+        -0.16749159078919378103,
+    )
+
+
+@prim
+def _near_0_series(x, y, narrow, c4, c3, c2, c1):
+    """x / 2 + (x^2 / sqrt(2 pi)) (1 + c1 x^2 + ... + c4 x^8) below |x| = 2^-5 for float32
+    output, its remainder breaking a tie at a float32 midpoint (_array.gelu_near_0); else y."""
     t = x * x
-    p = fma(t, 1.0 / 3456.0, -1.0 / 336.0)
-    p = fma(p, t, 1.0 / 40.0)
-    p = fma(p, t, -1.0 / 6.0)
+    p = fma(t, c4, c3)
+    p = fma(p, t, c2)
+    p = fma(p, t, c1)
     p = p * t
     qc = t * _INV_SQRT_2PI_HI
     qc_lo = fma(t, _INV_SQRT_2PI_HI, -qc) + t * _INV_SQRT_2PI_LO
@@ -764,7 +789,8 @@ def gelu_prime_loop(x, out, a, narrow):
 def gelu_tanh_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
         xi = np.float64(x[i])
-        out[i] = _store(_above_half(xi, gelu_tanh(xi), narrow), narrow)
+        y = _gelu_tanh_near_0(xi, gelu_tanh(xi), narrow)
+        out[i] = _store(_above_half(xi, y, narrow), narrow)
 
 
 @loop
@@ -831,6 +857,402 @@ def softsign_loop(x, out, a, narrow):
 def softsign_prime_loop(x, out, a, narrow):
     for i in range(x.shape[0]):
         out[i] = _store(softsign_prime(np.float64(x[i])), narrow)
+
+
+# hard_silu, squareplus: IEEE operations only --------------------------------------------------
+# The NumPy kernel's operations in its order (max, subtract, divide, multiply, sqrt: each
+# correctly rounded, so the same bits in both paths and both dtypes).
+
+
+@prim
+def hard_silu(x):
+    """max(-3 - xc, -6) / -6 * xc, xc = max(x, -3), as core/rectifiers.py (-inf -> -3)."""
+    xc = max(x, -3.0)
+    y = (max(-3.0 - xc, -6.0) / -6.0) * xc
+    return y if x == x else x
+
+
+@prim
+def squareplus_narrow(x, b):
+    """float32 input, 1e-30 < b < 1e30 (core/smooth.py's _squareplus_narrow): r = sqrt(x^2 + b)
+    + |x| (x^2 exact), r / 2 above 0 and (b / 2) / r below."""
+    a = abs(x)
+    r = math.sqrt(a * a + b) + a
+    y = 0.5 * r if x >= 0.0 else (0.5 * b) / r
+    return y if x == x else x
+
+
+# float32 output: a cheap first pass, checked -------------------------------------------------
+# A float32 result needs the true value only to about 2^-38 (relative), not float64's 2^-52, to
+# be rounded correctly, except where the truth lies that close to a float32 rounding boundary
+# (a midpoint between two float32 values). So the *_f32_loop kernels compute each lane with
+# shorter polynomials (fitted by scripts/fit_compiled.py, "float32 first pass") and division-
+# and branch-free where they can, and keep a lane only where its float64 value y is farther
+# than _F32_NEAR float64 ULPs from every float32 midpoint (so that the truth, within 2^-38 |y|
+# < _F32_NEAR ULPs of y, rounds the same way) and is a normal float32 (no subnormal or zero
+# result, no NaN). Every other lane, about one in 2^13 on any input, is written as a NaN
+# and, after the vectorized pass over a sub-block, computed again by the float64 kernel that
+# the float64 loops use (the same bits as before: correctly rounded). The error bounds are
+# the fits' plus the arithmetic's, and scripts/exhaustive_f32.py checks the results on every
+# float32 input.
+
+_F32_NEAR = 1 << 15  # float64 ULPs: a relative error bound of 2^-38 (2^15 / 2^53)
+_F32_TINY = 2.0**-126  # the smallest normal float32
+_SUB = 256  # lanes per look for flagged (NaN) lanes in the second pass
+
+# exp(r) on |r| <= ln(2) / 2, degree 8, highest first: within 2^-39.6 (relative).
+_E8 = (
+    2.4876164022625968286e-5,
+    1.9915866926782682413e-4,
+    1.3888821677630363105e-3,
+    8.3332660979496143503e-3,
+    4.1666666890956999221e-2,
+    1.6666666891045776596e-1,
+    4.9999999999797934406e-1,
+    9.9999999997978516702e-1,
+    1.0,
+)
+# (log((1 + z) / (1 - z)) - 2 z) / z^3 in w = z^2 <= (3 - 2 sqrt(2))^2: within 2^-36.4 of it,
+# which is at most 1% of the logarithm: 2^-43 of the result.
+_L4 = (
+    1.9362653714202007739e-1,
+    2.2191400830308503612e-1,
+    2.8571754535914488959e-1,
+    3.9999998797337585647e-1,
+    6.6666666667375090079e-1,
+)
+# erfcx(t) (4 + t) as a polynomial in u = (4 - t) / (4 + t) for t in [0, 14.5 / sqrt(2)],
+# degree 15, highest first: within 2^-42.9 (relative).
+_G15 = (
+    -1.9968319380380251738e-6,
+    3.2969958992373004263e-6,
+    2.0931295210992180656e-5,
+    -3.9076199629257451894e-6,
+    -1.7778515107691458712e-4,
+    -4.5461928023779075927e-4,
+    2.8112449011789436631e-4,
+    6.1119353329891532838e-3,
+    2.6370043504701118319e-2,
+    7.6381529327588358500e-2,
+    1.7401093715319367116e-1,
+    3.3085158708825017783e-1,
+    5.4085383133249377537e-1,
+    7.7320870228158187499e-1,
+    9.7654872908066211587e-1,
+    1.0959956610004348357,
+)
+
+
+@prim
+def exp_f32(z):
+    """exp(z) for -700 <= z <= 700 within 2^-39.4: k = round(z / ln 2), r = z - k ln 2 (ln 2's
+    rounding costs k 2^-54 < 2^-44), the degree-8 polynomial by Estrin's scheme (a short
+    dependency chain, so that more loop iterations overlap), 2^k added to the exponent bits."""
+    t = fma(z, _LOG2E, _SHIFTER)
+    k = t - _SHIFTER
+    r = fma(-k, _LN2_HI, z)
+    r2 = r * r
+    r4 = r2 * r2
+    a = fma(_E8[7], r, _E8[8])
+    b = fma(_E8[5], r, _E8[6])
+    c = fma(_E8[3], r, _E8[4])
+    d = fma(_E8[1], r, _E8[2])
+    lo = fma(b, r2, a)
+    hi = fma(fma(_E8[0], r2, d), r2, c)
+    p = fma(hi, r4, lo)
+    return from_bits(bits(p) + (bits(t) << 52))
+
+
+@prim
+def _near_mid(y):
+    """Whether y lies within _F32_NEAR float64 ULPs of a float32 midpoint of its binade (the
+    low 29 bits of its significand within _F32_NEAR of 2^28). Across a power of two there is
+    no float32 rounding boundary closer than 2^-25 relative, far beyond 2^-38."""
+    return ((bits(y) + (_F32_NEAR - _F32_MID)) & _F32_LOW) <= 2 * _F32_NEAR
+
+
+@prim
+def _again(y):
+    """Whether a lane's first-pass value y may not round to the correctly rounded float32:
+    below the smallest normal float32 (zero, subnormal), NaN, or near a midpoint. Infinities
+    pass (their low bits are 0). `|`, not `or`: no branch in the vectorized loop."""
+    return (not abs(y) >= _F32_TINY) | _near_mid(y)
+
+
+@prim
+def _sigmoid_f32(x):
+    """1 / (1 + e) or e / (1 + e), e = exp(-|x|) (-|x| clamped at -110, where NaN goes too:
+    such lanes give a result below _F32_TINY and are done again)."""
+    e = exp_f32(max(-110.0, -abs(x)))
+    return (1.0 if x >= 0.0 else e) / (1.0 + e)
+
+
+@prim
+def _silu_f32(x):
+    """x / (1 + e) or x e / (1 + e), e = exp(-|x|) (x clamped at -120: -inf would give -inf
+    times 0; NaN passes)."""
+    e = exp_f32(max(-110.0, -abs(x)))
+    xc = max(x, -120.0)
+    return (xc if x >= 0.0 else xc * e) / (1.0 + e)
+
+
+@prim
+def _log1p_exp_f32(x):
+    """log1p(exp(-|x|)): s = 1 + e rounded, its exact error c = e - (s - 1), then
+    log(s) + c / s with c / s as c (1 - e) (c is below 2^-53 s; the difference c e^2 is
+    far below it), log(s) = m ln 2 + 2 z + z^3 P(z^2), z = (f - 1) / (f + 1), s = 2^m f."""
+    e = exp_f32(max(-700.0, -abs(x)))
+    s = 1.0 + e
+    c = e - (s - 1.0)
+    big = s >= 1.4142135623730951
+    f = 0.5 * s if big else s
+    z = (f - 1.0) / (f + 1.0)
+    w = z * z
+    w2 = w * w
+    p = fma(fma(_L4[0], w, _L4[1]), w2, fma(_L4[2], w, _L4[3]))
+    p = fma(p, w, _L4[4])
+    logf = fma(z * w, p, 2.0 * z)
+    return ((logf + _LN2_HI53) if big else logf) + fma(-c, e, c)
+
+
+@prim
+def _gelu_tanh_f32(x):
+    """x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3) (relative error about 2^-51 |v|, and
+    |v| <= 110 where it matters): as silu with exp(-|v|)."""
+    v = x * fma(_K3_HI, x * x, _K1_HI)
+    e = exp_f32(max(-110.0, -abs(v)))
+    xc = max(x, -120.0)
+    return (xc if x >= 0.0 else xc * e) / (1.0 + e)
+
+
+@prim
+def _poly15(u, c):
+    """c[0] u^15 + ... + c[15] by Estrin's scheme."""
+    u2 = u * u
+    u4 = u2 * u2
+    u8 = u4 * u4
+    a0 = fma(c[14], u, c[15])
+    a1 = fma(c[12], u, c[13])
+    a2 = fma(c[10], u, c[11])
+    a3 = fma(c[8], u, c[9])
+    a4 = fma(c[6], u, c[7])
+    a5 = fma(c[4], u, c[5])
+    a6 = fma(c[2], u, c[3])
+    a7 = fma(c[0], u, c[1])
+    b0 = fma(a1, u2, a0)
+    b1 = fma(a3, u2, a2)
+    b2 = fma(a5, u2, a4)
+    b3 = fma(a7, u2, a6)
+    return fma(fma(b3, u4, b2), u8, fma(b1, u4, b0))
+
+
+@prim
+def _gelu_f32(x):
+    """x Phi(x) = x - tail above 0 and tail below, tail = x erfcx(t) exp(-t^2) / 2,
+    t = |x| / sqrt(2): erfcx from _G15 (one division for u and the 1 / (4 + t)), and
+    -t^2 = -x^2 / 2 exact for a float32 x. x is clamped to +-14.5: beyond, the tail is below
+    1e-46 (a lane below 0 gives a result below _F32_TINY and is done again)."""
+    xc = min(max(x, -14.5), 14.5)
+    t = abs(xc) * _SQRT1_2
+    inv = 1.0 / (4.0 + t)
+    g = _poly15((4.0 - t) * inv, _G15)
+    tail = ((0.5 * xc) * (g * inv)) * exp_f32(-0.5 * (xc * xc))
+    return tail if x < 0.0 else x - tail
+
+
+@prim
+def _softplus_f32(x):
+    return max(x, 0.0) + _log1p_exp_f32(x)
+
+
+@prim
+def _log_sigmoid_f32(x):
+    return -(max(-x, 0.0) + _log1p_exp_f32(x))
+
+
+@prim
+def _first(y):
+    """y, or NaN where _again(y) (y + NaN: a select in float64, before the rounding to
+    float32, takes fewer instructions than one after it; y = +-0 is flagged anyway)."""
+    return y + (np.nan if _again(y) else 0.0)
+
+
+@prim
+def _any_nan(out, start, stop):
+    """Whether out[start:stop] holds a NaN (a vectorized reduction)."""
+    seen = False
+    for i in range(start, stop):
+        seen |= out[i] != out[i]
+    return seen
+
+
+# One loop per function (numba caches each by its own name): the first pass on four
+# independent streams (the quarters of the block) per iteration, each vectorized (four lanes):
+# the passes are long dependency chains (exp, a division), and four in flight keep the
+# vector units busier than one (about 20% faster here; only with the four computed before
+# any of them is stored, else LLVM keeps them in order). A flagged lane stores NaN; a NaN
+# result only comes from a flagged lane or a NaN input, which the float64 kernel handles, so
+# the second pass looks for NaNs, _SUB lanes at a time.
+
+
+@loop
+def sigmoid_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    q = n // 4
+    for i in range(q):
+        y0 = _sigmoid_f32(np.float64(x[i]))
+        y1 = _sigmoid_f32(np.float64(x[q + i]))
+        y2 = _sigmoid_f32(np.float64(x[2 * q + i]))
+        y3 = _sigmoid_f32(np.float64(x[3 * q + i]))
+        out[i] = _first(y0)
+        out[q + i] = _first(y1)
+        out[2 * q + i] = _first(y2)
+        out[3 * q + i] = _first(y3)
+    for i in range(4 * q, n):
+        out[i] = _first(_sigmoid_f32(np.float64(x[i])))
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        if _any_nan(out, s, stop):
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    xi = np.float64(x[i])
+                    out[i] = _store(_sigmoid_narrow(xi, sigmoid(xi), True), True)
+
+
+@loop
+def silu_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    q = n // 4
+    for i in range(q):
+        y0 = _silu_f32(np.float64(x[i]))
+        y1 = _silu_f32(np.float64(x[q + i]))
+        y2 = _silu_f32(np.float64(x[2 * q + i]))
+        y3 = _silu_f32(np.float64(x[3 * q + i]))
+        out[i] = _first(y0)
+        out[q + i] = _first(y1)
+        out[2 * q + i] = _first(y2)
+        out[3 * q + i] = _first(y3)
+    for i in range(4 * q, n):
+        out[i] = _first(_silu_f32(np.float64(x[i])))
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        if _any_nan(out, s, stop):
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    xi = np.float64(x[i])
+                    out[i] = _store(_above_half(xi, silu(xi), True), True)
+
+
+@loop
+def softplus_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    q = n // 4
+    for i in range(q):
+        y0 = _softplus_f32(np.float64(x[i]))
+        y1 = _softplus_f32(np.float64(x[q + i]))
+        y2 = _softplus_f32(np.float64(x[2 * q + i]))
+        y3 = _softplus_f32(np.float64(x[3 * q + i]))
+        out[i] = _first(y0)
+        out[q + i] = _first(y1)
+        out[2 * q + i] = _first(y2)
+        out[3 * q + i] = _first(y3)
+    for i in range(4 * q, n):
+        out[i] = _first(_softplus_f32(np.float64(x[i])))
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        if _any_nan(out, s, stop):
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    xi = np.float64(x[i])
+                    out[i] = _store(softplus_narrow(xi, True), True)
+
+
+@loop
+def log_sigmoid_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    q = n // 4
+    for i in range(q):
+        y0 = _log_sigmoid_f32(np.float64(x[i]))
+        y1 = _log_sigmoid_f32(np.float64(x[q + i]))
+        y2 = _log_sigmoid_f32(np.float64(x[2 * q + i]))
+        y3 = _log_sigmoid_f32(np.float64(x[3 * q + i]))
+        out[i] = _first(y0)
+        out[q + i] = _first(y1)
+        out[2 * q + i] = _first(y2)
+        out[3 * q + i] = _first(y3)
+    for i in range(4 * q, n):
+        out[i] = _first(_log_sigmoid_f32(np.float64(x[i])))
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        if _any_nan(out, s, stop):
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    xi = np.float64(x[i])
+                    out[i] = _store(log_sigmoid_narrow(xi, True), True)
+
+
+@loop
+def gelu_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    q = n // 4
+    for i in range(q):
+        y0 = _gelu_f32(np.float64(x[i]))
+        y1 = _gelu_f32(np.float64(x[q + i]))
+        y2 = _gelu_f32(np.float64(x[2 * q + i]))
+        y3 = _gelu_f32(np.float64(x[3 * q + i]))
+        out[i] = _first(y0)
+        out[q + i] = _first(y1)
+        out[2 * q + i] = _first(y2)
+        out[3 * q + i] = _first(y3)
+    for i in range(4 * q, n):
+        out[i] = _first(_gelu_f32(np.float64(x[i])))
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        if _any_nan(out, s, stop):
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    xi = np.float64(x[i])
+                    out[i] = _store(
+                        _above_half(xi, _gelu_near_0(xi, gelu(xi, True), True), True), True
+                    )
+
+
+@loop
+def gelu_tanh_f32_loop(x, out, a, narrow):
+    n = x.shape[0]
+    q = n // 4
+    for i in range(q):
+        y0 = _gelu_tanh_f32(np.float64(x[i]))
+        y1 = _gelu_tanh_f32(np.float64(x[q + i]))
+        y2 = _gelu_tanh_f32(np.float64(x[2 * q + i]))
+        y3 = _gelu_tanh_f32(np.float64(x[3 * q + i]))
+        out[i] = _first(y0)
+        out[q + i] = _first(y1)
+        out[2 * q + i] = _first(y2)
+        out[3 * q + i] = _first(y3)
+    for i in range(4 * q, n):
+        out[i] = _first(_gelu_tanh_f32(np.float64(x[i])))
+    for s in range(0, n, _SUB):
+        stop = min(s + _SUB, n)
+        if _any_nan(out, s, stop):
+            for i in range(s, stop):
+                if out[i] != out[i]:
+                    xi = np.float64(x[i])
+                    y = _gelu_tanh_near_0(xi, gelu_tanh(xi), True)
+                    out[i] = _store(_above_half(xi, y, True), True)
+
+
+@loop
+def hard_silu_loop(x, out, a, narrow):
+    for i in range(x.shape[0]):
+        xi = np.float64(x[i])
+        out[i] = _store(_above_half(xi, hard_silu(xi), narrow), narrow)
+
+
+@loop
+def squareplus_loop(x, out, a, narrow):
+    for i in range(x.shape[0]):
+        out[i] = _store(squareplus_narrow(np.float64(x[i]), a), narrow)
 
 
 # axis-wise: rows of a 2-D block -----------------------------------------------------------------
@@ -964,3 +1386,194 @@ def glu_rows(x, out, special, narrow):
             q = a / (1.0 + (p * s1) * s2)
             y = q if b >= 0.0 else ((q * p) * s1) * s2
             out[r, j] = y if b == b else b
+
+
+@prim
+def _glu_f32(a, b):
+    """a sigmoid(b) for float32 output, first pass (as _silu_f32; b clamped at -700, not -110:
+    a may be as large as 3.4e38, and a e^-700 is still below _F32_TINY)."""
+    e = exp_f32(max(-700.0, -abs(b)))
+    y = (a if b >= 0.0 else a * e) / (1.0 + e)
+    return y if b == b else b
+
+
+@rows_loop
+def glu_f32_rows(x, out, special, narrow):
+    """glu_rows for float32: the first pass on each row, then its flagged entries again."""
+    h = x.shape[1] // 2
+    for r in range(x.shape[0]):
+        special[r] = False
+        again = False
+        for j in range(h):
+            y = _glu_f32(np.float64(x[r, j]), np.float64(x[r, h + j]))
+            bad = _again(y)
+            out[r, j] = np.nan if bad else y
+            again |= bad
+        if again:
+            for j in range(h):
+                if out[r, j] != out[r, j]:
+                    a = np.float64(x[r, j])
+                    b = np.float64(x[r, h + j])
+                    p, s1, s2 = exp_parts(-abs(max(b, -800.0)), 0.0)
+                    q = a / (1.0 + (p * s1) * s2)
+                    y = q if b >= 0.0 else ((q * p) * s1) * s2
+                    out[r, j] = y if b == b else b
+
+
+# softmax and log_softmax rows in float32: a first pass as the elementwise loops', more
+# accurate (exp to 2^-45.5, not 2^-39.6), because a flagged entry costs its whole row again
+# (the float64 sum that its fallback needs): the bound is 2^-42 (_ROWS_NEAR), about one entry
+# in 2^17 is flagged, and a row of 1000 is done again about once in 130.
+_ROWS_NEAR = 1 << 11
+# exp(r) on |r| <= ln(2) / 2, degree 9, highest first: within 2^-45.5 (relative).
+_E9 = (
+    2.7632640675430235707e-6,
+    2.4884459751751114690e-5,
+    1.9841190647544239661e-4,
+    1.3888801749656542519e-3,
+    8.3333333673116036897e-3,
+    4.1666667040551906489e-2,
+    1.6666666666615647036e-1,
+    4.9999999999438589236e-1,
+    1.0000000000000012256,
+    1.0000000000000134868,
+)
+
+
+@prim
+def _exp_rows(z):
+    """exp(z) for z <= 0 within 2^-45.3 (ln 2 as two parts: k reaches 1010), 0 below -700."""
+    zc = max(z, -700.0)
+    t = fma(zc, _LOG2E, _SHIFTER)
+    k = t - _SHIFTER
+    r = fma(-k, _LN2_LO, fma(-k, _LN2_HI, zc))
+    r2 = r * r
+    r4 = r2 * r2
+    lo = fma(fma(_E9[6], r, _E9[7]), r2, fma(_E9[8], r, _E9[9]))
+    hi = fma(fma(_E9[2], r, _E9[3]), r2, fma(_E9[4], r, _E9[5]))
+    p = fma(fma(fma(_E9[0], r, _E9[1]), r4, hi), r4, lo)
+    e = from_bits(bits(p) + (bits(t) << 52))
+    return e if z > -700.0 else 0.0
+
+
+@prim
+def _sum_blocks(buf, n):
+    """The sum of buf[:n] (>= 0) within 2^-47 for any n: eight accumulators over blocks of
+    256 (each adds 32 terms), the blocks' sums added with their rounding errors kept."""
+    total = 0.0
+    comp = 0.0
+    for s in range(0, n, 256):
+        stop = min(s + 256, n)
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+        j = s
+        while j + 8 <= stop:
+            a0 += buf[j]
+            a1 += buf[j + 1]
+            a2 += buf[j + 2]
+            a3 += buf[j + 3]
+            a4 += buf[j + 4]
+            a5 += buf[j + 5]
+            a6 += buf[j + 6]
+            a7 += buf[j + 7]
+            j += 8
+        while j < stop:
+            a0 += buf[j]
+            j += 1
+        part = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+        t = total + part
+        comp += _two_sum_lo(total, part, t)
+        total = t
+    return total + comp
+
+
+@prim
+def _again_rows(y, zero):
+    """_again for the rows' first pass (error below 2^-44, bound _ROWS_NEAR = 2^-42): NaN, a
+    normal result near a float32 midpoint, a result below _F32_TINY but 0, and 0 if
+    ``zero``. (An exact 0 comes from entries 700 below the maximum, -inf among them: 0 in
+    float32 either way.)"""
+    a = abs(y)
+    near = ((bits(y) + (_ROWS_NEAR - _F32_MID)) & _F32_LOW) <= 2 * _ROWS_NEAR
+    tiny = (not a >= _F32_TINY) & (zero | (a != 0.0))
+    return tiny | near
+
+
+@prim
+def _row_exps(x, r, m, buf):
+    """buf[j] = _exp_rows(x[r, j] - m), on four streams (the quarters of the row), as the
+    elementwise first passes."""
+    n = x.shape[1]
+    q = n // 4
+    for j in range(q):
+        e0 = _exp_rows(np.float64(x[r, j]) - m)
+        e1 = _exp_rows(np.float64(x[r, q + j]) - m)
+        e2 = _exp_rows(np.float64(x[r, 2 * q + j]) - m)
+        e3 = _exp_rows(np.float64(x[r, 3 * q + j]) - m)
+        buf[j] = e0
+        buf[q + j] = e1
+        buf[2 * q + j] = e2
+        buf[3 * q + j] = e3
+    for j in range(4 * q, n):
+        buf[j] = _exp_rows(np.float64(x[r, j]) - m)
+
+
+@rows_loop
+def softmax_f32_rows(x, out, special, narrow):
+    """softmax_rows for float32: exp(z) / total from _exp_rows and _sum_blocks, checked; a row
+    with a flagged entry gets softmax_rows' sum, and its flagged entries that row's values."""
+    n = x.shape[1]
+    buf = np.empty(n)
+    for r in range(x.shape[0]):
+        m, top, bad = _row_max(x, r)
+        special[r] = bad
+        if bad:
+            continue
+        _row_exps(x, r, m, buf)
+        buf[top] = 0.0
+        total = 1.0 + _sum_blocks(buf, n)
+        buf[top] = 1.0
+        inv = 1.0 / total
+        again = False
+        for j in range(n):
+            y = buf[j] * inv
+            b = _again_rows(y, False)
+            out[r, j] = y + (np.nan if b else 0.0)
+            again |= b
+        if again:
+            total = 1.0 + _row_exp(x, r, m, top, buf)
+            buf[top] = 1.0
+            for j in range(n):
+                if out[r, j] != out[r, j]:
+                    out[r, j] = buf[j] / total
+
+
+@rows_loop
+def log_softmax_f32_rows(x, out, special, narrow):
+    """log_softmax_rows for float32: log1p of the rest from _exp_rows and _sum_blocks, checked
+    (zero results too: the sign of a zero depends on the exact rest); a row with a flagged
+    entry gets log_softmax_rows' rest, and its flagged entries that row's values."""
+    n = x.shape[1]
+    buf = np.empty(n)
+    for r in range(x.shape[0]):
+        m, top, bad = _row_max(x, r)
+        special[r] = bad
+        if bad:
+            continue
+        _row_exps(x, r, m, buf)
+        buf[top] = 0.0
+        lse = log1p_pos(_sum_blocks(buf, n))
+        again = False
+        for j in range(n):
+            v = np.float64(x[r, j])
+            zh = v - m
+            y = (zh - lse) + _shift_lo(v, m, zh)
+            b = _again_rows(y, True)
+            out[r, j] = y + (np.nan if b else 0.0)
+            again |= b
+        if again:
+            lse = log1p_pos(_row_exp(x, r, m, top, buf))
+            for j in range(n):
+                if out[r, j] != out[r, j]:
+                    v = np.float64(x[r, j])
+                    zh = v - m
+                    out[r, j] = (zh - lse) + _shift_lo(v, m, zh)
