@@ -330,3 +330,36 @@ def test_gelu_tanh_near_zero_tie(compiled, monkeypatch):
             if x == 0.0:
                 want = np.float32(x)  # +-0 keep their sign
             assert np.float32(y).tobytes() == np.float32(want).tobytes(), (x, y, want)
+
+
+_ROW_RSS = """
+import resource, sys
+import numpy as np
+import actcli
+x = np.random.default_rng(0).standard_normal((1, (1 << 23) + 2))
+actcli.get(sys.argv[1])(x[:, :20000])  # imports, the one-off malloc tuning
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+y = actcli.get(sys.argv[1])(x)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024 / x.nbytes)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss units")
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_a_long_row_is_not_held_twice_on_the_compiled_path(name):
+    """One row of 2^23 values (above the compiled path's threshold): the result and slices,
+    as on the NumPy path (before: a probe run on the whole row and a float64 buffer as long as
+    the row, 3.6x the input)."""
+    env = {**os.environ, "ACTCLI_PURE_NUMPY": ""}
+    env.pop("ACTCLI_PURE_NUMPY")
+    run = subprocess.run(
+        [sys.executable, "-c", _ROW_RSS, name], capture_output=True, text=True, env=env, check=True
+    )
+    assert float(run.stdout) < 1.4, run.stdout
+
+
+def test_long_rows_go_to_the_sliced_numpy_kernels():
+    long = np.zeros((1, axiswise.SLICE + 1))
+    assert _compiled.lookup_rows(axiswise.softmax_kernel, long, np.empty_like(long)) is None
+    short = np.zeros((2, axiswise.SLICE))
+    assert _compiled.lookup_rows(axiswise.softmax_kernel, short, np.empty_like(short)) is not None

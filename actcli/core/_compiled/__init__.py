@@ -208,14 +208,26 @@ def lookup_rows(
         return None
     if name == "glu_rows" and rows.shape[1] % 2:
         return None  # the NumPy kernel says why
+    from actcli.core.axiswise import SLICE
+
+    if rows.shape[1] > SLICE:
+        # The row loops keep a float64 buffer as long as the row (a (1, 10^7) softmax held
+        # 3.6x its input); the NumPy kernels convert a long row slice by slice.
+        return None
     module = load()
     if module is None:
         return None
     narrow = rows.dtype.itemsize == 4
     compiled = getattr(module, _F32_ROWS.get(name, name) if narrow else name)
-    probe = np.ascontiguousarray(rows[:1])
+    # Compiled for the dtype and layout on a tiny row, not on the first (maybe long) row.
+    probe = np.zeros((1, 2), rows.dtype)
     try:
-        compiled(probe, np.empty((1, out.shape[1]), out.dtype), np.zeros(1, np.bool_), narrow)
+        compiled(
+            probe,
+            np.empty((1, 1 if name == "glu_rows" else 2), out.dtype),
+            np.zeros(1, np.bool_),
+            narrow,
+        )
     except Exception as exc:  # numba could not compile it here: NumPy from now on
         _state["error"] = exc
         return None
