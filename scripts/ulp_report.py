@@ -41,6 +41,8 @@ from actcli.registry import REGISTRY  # noqa: E402
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "ulp.md"
 EXHAUSTIVE = ("<!-- BEGIN exhaustive -->", "<!-- END exhaustive -->")
+# Blocks other scripts write into docs/ulp.md (exhaustive_f32.py, f32_margin.py): kept as they are.
+KEPT = [EXHAUSTIVE, ("<!-- BEGIN f32-margin -->", "<!-- END f32-margin -->")]
 
 DTYPES = (np.float64, np.float32)
 
@@ -252,9 +254,9 @@ def main(argv=None) -> int:
     if args.write:
         old = DOC.read_text() if DOC.exists() else ""
         kept = ""
-        if EXHAUSTIVE[0] in old and EXHAUSTIVE[1] in old:
-            kept = old[old.index(EXHAUSTIVE[0]) : old.index(EXHAUSTIVE[1]) + len(EXHAUSTIVE[1])]
-            kept = "\n" + kept + "\n"
+        for begin, end in KEPT:
+            if begin in old and end in old:
+                kept += "\n" + old[old.index(begin) : old.index(end) + len(end)] + "\n"
         DOC.write_text(text + kept)
     return 0
 
