@@ -6,7 +6,6 @@ import codecs
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
@@ -124,6 +123,8 @@ def atomic_output(path: str | None, *, binary: bool) -> Iterator[IO[Any]]:
         raise UsageError(f"cannot write {path}: it is a folder")
     if not os.path.isdir(folder):
         raise UsageError(f"cannot write {path}: folder {folder} does not exist")
+    import tempfile  # here, not at start-up: only a written file needs it
+
     try:
         fd, temp = tempfile.mkstemp(prefix=_temp_prefix(path, folder), suffix=".tmp", dir=folder)
     except OSError as exc:

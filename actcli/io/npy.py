@@ -6,9 +6,7 @@ from __future__ import annotations
 import io
 import math
 import os
-import shutil
 import struct
-import tempfile
 import tokenize
 import warnings
 from collections.abc import Iterator, Sequence
@@ -473,12 +471,16 @@ class NpyChunks:
         if self.spool is not None:
             self.spool.seek(0)
             target = self.open_stream()
+            import shutil
+
             shutil.copyfileobj(self.spool, target, 1 << 20)
             self.spool.close()
 
     def _start(self, shape: tuple[int, ...]) -> None:
         assert self.dtype is not None
         if self.rows is None and _UNKNOWN_ROWS in shape and self.to_pipe:
+            import tempfile  # here, not at start-up
+
             self.spool = self.stream = tempfile.TemporaryFile()
         else:
             self.stream = self.open_stream()

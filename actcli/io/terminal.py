@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
@@ -31,6 +30,8 @@ def color_wanted(stream: Any) -> bool:
 
 def terminal_width() -> int:
     """The terminal's width in columns: $COLUMNS when set, else the terminal's own, else 80."""
+    import shutil  # here, not at start-up (shutil pulls in bz2 and lzma)
+
     return max(1, shutil.get_terminal_size((80, 24)).columns)
 
 
