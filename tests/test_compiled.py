@@ -213,6 +213,31 @@ def test_axiswise_compiled(name, compiled, monkeypatch):
         assert worst <= 4.0, (row, worst)
 
 
+def test_glu_nan_gates_give_the_numpy_paths_bits(compiled, monkeypatch):
+    """float32 glu rows with NaN halves (quiet and signalling, either sign, in a, in b, in
+    both): the NumPy kernels' NaN, a's where a is NaN, else b's with its sign bit set (before:
+    the compiled rows passed b through, a signalling NaN still signalling)."""
+    nans = np.array([0x7FC00000, 0xFFC00000, 0x7FB4E94D, 0xFFA00001], np.uint32)
+    finite = np.array([3.0, -2.5, 0.0, -1e30], np.float32).view(np.uint32)
+    cells = np.concatenate([nans, finite])
+    a, b = np.meshgrid(cells, cells)
+    x = np.concatenate([a.reshape(-1, 8), b.reshape(-1, 8)], axis=1).view(np.float32)
+    x = np.ascontiguousarray(x)
+    fast, slow = _both(actcli.get("glu"), x, {}, monkeypatch)
+    assert np.isnan(fast).sum() == 48
+    assert np.array_equal(fast.view(np.uint32), slow.view(np.uint32)), (
+        [hex(v) for v in fast.view(np.uint32).ravel()],
+        [hex(v) for v in slow.view(np.uint32).ravel()],
+    )
+    # float64 (finite results may differ in their last bits; the NaNs may not)
+    with np.errstate(invalid="ignore"):  # the cast of a signalling NaN
+        wide = x.astype(np.float64)
+    fast, slow = _both(actcli.get("glu"), wide, {}, monkeypatch)
+    nan = np.isnan(slow)
+    assert np.array_equal(np.isnan(fast), nan)
+    assert np.array_equal(fast[nan].view(np.uint64), slow[nan].view(np.uint64))
+
+
 @pytest.mark.parametrize(
     ("platform", "machine", "wanted"),
     [

@@ -1385,7 +1385,15 @@ def glu_rows(x, out, special, narrow):
             p, s1, s2 = exp_parts(-abs(bc), 0.0)
             q = a / (1.0 + (p * s1) * s2)
             y = q if b >= 0.0 else ((q * p) * s1) * s2
-            out[r, j] = y if b == b else b
+            out[r, j] = _store(y if b == b else _glu_nan(a, b, narrow), narrow)
+
+
+@prim
+def _glu_nan(a, b, narrow):
+    """The NaN the NumPy kernels give where b is NaN: a's if a is NaN too (the first operand
+    of their product or division), else b's negated (float32: a / (1 + exp(-b))) or with its
+    sign bit set (float64: exp(-|b|))."""
+    return a if a != a else (-b if narrow else -abs(b))
 
 
 @prim
@@ -1399,7 +1407,8 @@ def _glu_f32(a, b):
 
 @rows_loop
 def glu_f32_rows(x, out, special, narrow):
-    """glu_rows for float32: the first pass on each row, then its flagged entries again."""
+    """glu_rows for float32: the first pass on each row, then its flagged entries again (four
+    interleaved streams, as in the elementwise loops, measured 3x slower in this loop)."""
     h = x.shape[1] // 2
     for r in range(x.shape[0]):
         special[r] = False
@@ -1417,7 +1426,7 @@ def glu_f32_rows(x, out, special, narrow):
                     p, s1, s2 = exp_parts(-abs(max(b, -800.0)), 0.0)
                     q = a / (1.0 + (p * s1) * s2)
                     y = q if b >= 0.0 else ((q * p) * s1) * s2
-                    out[r, j] = y if b == b else b
+                    out[r, j] = _store(y if b == b else _glu_nan(a, b, True), True)
 
 
 # softmax and log_softmax rows in float32: a first pass as the elementwise loops', more
