@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 import oracle  # noqa: E402
+from doc_blocks import put_block  # noqa: E402
 
 import actcli  # noqa: E402
 from actcli.core import _compiled  # noqa: E402
@@ -160,7 +161,6 @@ def check(
 
 
 DOC = ROOT / "docs" / "ulp.md"
-BEGIN, END = "<!-- BEGIN exhaustive -->", "<!-- END exhaustive -->"
 HEAD = (
     "| function | float32 inputs | not correctly rounded: compiled | NumPy | decided by mpmath "
     "| s |",
@@ -177,13 +177,7 @@ NOTE = (
 
 def write_block(rows: list[str]) -> None:
     """Puts the table into docs/ulp.md between the exhaustive markers (appended if absent)."""
-    block = "\n".join([BEGIN, "### float32, exhaustively", "", *HEAD, *rows, "", NOTE, END])
-    text = DOC.read_text() if DOC.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(text)
+    put_block(DOC, "exhaustive", ["### float32, exhaustively", "", *HEAD, *rows, "", NOTE])
 
 
 def main(argv=None) -> int:

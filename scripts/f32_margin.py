@@ -26,6 +26,8 @@ from numba import njit, prange
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from doc_blocks import put_block  # noqa: E402
+
 from actcli.core._compiled import _kernels as k  # noqa: E402
 
 
@@ -71,7 +73,6 @@ FIRST = {
 
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "ulp.md"
-BEGIN, END = "<!-- BEGIN f32-margin -->", "<!-- END f32-margin -->"
 HEAD = (
     "| first pass | largest distance (float64 ULPs) | at x | bound | margin | s |",
     "|---|---:|---:|---:|---:|---:|",
@@ -93,15 +94,9 @@ NOTE = (
 
 def write_block(rows: list[str]) -> None:
     """Puts the table into docs/ulp.md between its markers (appended if absent)."""
-    block = "\n".join(
-        [BEGIN, "### float32 first passes: how close", "", *HEAD, *rows, "", NOTE, END]
+    put_block(
+        DOC, "f32-margin", ["### float32 first passes: how close", "", *HEAD, *rows, "", NOTE]
     )
-    text = DOC.read_text() if DOC.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(text)
 
 
 def main(argv=None) -> int:
