@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from pty_run import on_a_terminal
 
 ACTCLI = shutil.which("actcli")
 pytestmark = pytest.mark.skipif(ACTCLI is None, reason="the actcli entry point is not installed")
@@ -189,32 +190,11 @@ def test_core_imports_no_cli_modules():
 
 def _on_a_terminal(*args: str, env: dict | None = None) -> bytes:
     """Runs actcli with stdout on a pseudo-terminal; returns what it printed there."""
-    import pty
-
-    leader, follower = pty.openpty()
     environment = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     environment.update({"COLUMNS": "100", **(env or {})})
-    process = subprocess.Popen(
-        [ACTCLI, *args],
-        stdout=follower,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        env=environment,
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait(timeout=30)
-    os.close(leader)
-    assert process.returncode == 0, process.stderr.read()
-    return b"".join(chunks)
+    status, out, err = on_a_terminal([ACTCLI, *args], env=environment, timeout=30)
+    assert status == 0, err
+    return out
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty behaviour varies")

@@ -7,19 +7,17 @@ file), parses every cell back and compares it with the CSV output of the same ru
 from __future__ import annotations
 
 import csv
-import fcntl
 import io as std_io
 import os
 import shutil
-import struct
 import subprocess
 import sys
-import termios
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pty_run import on_a_terminal
 
 from actcli.cli import cli
 from actcli.io import is_number
@@ -40,36 +38,11 @@ def _render(names, columns, text_columns=None, **kwargs) -> str:
 def run_on_a_terminal(args: list[str], *, width: int, stdin: bytes | None = None) -> str:
     """Runs actcli with stdout on a pseudo-terminal ``width`` columns wide (no $COLUMNS);
     returns what it wrote there, with the terminal's \\r\\n turned back into \\n."""
-    import pty
-
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, width, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env["NO_COLOR"] = "1"
-    process = subprocess.Popen(
-        [ACTCLI, *args],
-        stdout=follower,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        env=env,
-    )
-    os.close(follower)
-    if stdin is not None:
-        process.stdin.write(stdin)
-        process.stdin.close()
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 1 << 16)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait(timeout=60)
-    os.close(leader)
-    assert process.returncode == 0, process.stderr.read()
-    return b"".join(chunks).decode().replace("\r\n", "\n")
+    status, out, err = on_a_terminal([ACTCLI, *args], env=env, width=width, stdin=stdin)
+    assert status == 0, err
+    return out.decode().replace("\r\n", "\n")
 
 
 def parse_table(text: str) -> list[tuple[list[str], list[list[str]]]]:
