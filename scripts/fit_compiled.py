@@ -23,6 +23,14 @@ import mpmath as mp
 mp.mp.dps = 60
 
 
+def _print_tuple(coeffs):
+    """The coefficients as a Python tuple to paste into _kernels.py, 20 digits each."""
+    print("(")
+    for c in coeffs:
+        print(f"    {mp.nstr(c, 20, strip_zeros=False, min_fixed=-1, max_fixed=-1)},")
+    print(")")
+
+
 def fit(name, f, lo, hi, scale):
     for n in range(4, 30):
         coeffs, err = mp.chebyfit(f, [lo, hi], n, error=True)
@@ -30,20 +38,14 @@ def fit(name, f, lo, hi, scale):
             break
     span = f"[{mp.nstr(lo, 6)}, {mp.nstr(hi, 6)}]"
     print(f"# {name}: {n} terms, max error {mp.nstr(err, 3)} on {span}")
-    print("(")
-    for c in coeffs:
-        print(f"    {mp.nstr(c, 20, strip_zeros=False, min_fixed=-1, max_fixed=-1)},")
-    print(")")
+    _print_tuple(coeffs)
 
 
 def fit_n(name, f, lo, hi, n, scale):
     coeffs, err = mp.chebyfit(f, [lo, hi], n, error=True)
     span = f"[{mp.nstr(lo, 6)}, {mp.nstr(hi, 6)}]"
     print(f"# {name}: {n} terms, max error 2^{mp.nstr(mp.log(err / scale, 2), 4)} on {span}")
-    print("(")
-    for c in coeffs:
-        print(f"    {mp.nstr(c, 20, strip_zeros=False, min_fixed=-1, max_fixed=-1)},")
-    print(")")
+    _print_tuple(coeffs)
 
 
 def exp_q(r):
