@@ -16,6 +16,7 @@ import numpy as np
 
 from . import plot, termplot
 from .checker import CheckReport
+from .plot.figures import _Look, _new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -59,8 +60,8 @@ def figure(
 ) -> Figure:
     """A matplotlib figure of the ULP error against x (see the module docstring)."""
     x, ulp = _points(report)
-    fig = plot._new_figure(size, dpi, False, None)
-    with plot._Look(None):
+    fig = _new_figure(size, dpi, False, None)
+    with _Look(None):
         ax = fig.add_subplot()
         finite = np.isfinite(ulp)
         top = max(float(ulp[finite].max()) if finite.any() else 0.0, 1.0)

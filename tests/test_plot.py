@@ -25,6 +25,7 @@ from click.testing import CliRunner
 import actcli
 from actcli import plot
 from actcli.cli import cli
+from actcli.plot import sampling
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -525,7 +526,7 @@ def test_unwritable_folder(runner, tmp_path):
 
 def test_unwritable_folder_message(runner, tmp_path, monkeypatch):
     # The same path as above for any user: the check asks os.access.
-    monkeypatch.setattr(plot.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
     result = runner.invoke(cli, ["plot", "relu", "-o", str(tmp_path / "x.png")])
     assert_one_line_error(result, 1, f"folder {tmp_path} is not writable")
 
@@ -586,7 +587,7 @@ def test_default_range_holds_every_kink_with_a_margin(name):
         if p.type == "float" and not p.required and isinstance(p.default, float):
             params = {**params, p.name: 25.0}
     try:
-        kinks = plot._kinks_of(spec, plot._plot_params(spec, params))
+        kinks = sampling._kinks_of(spec, sampling._plot_params(spec, params))
     except actcli.UsageError:
         pytest.skip(f"{name}: 25 is not a valid value of its parameters")
     lo, hi = plot.default_xlim(spec, params)

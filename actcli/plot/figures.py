@@ -1,62 +1,41 @@
-"""Figures of activation functions and their derivatives.
-
-Two layers. ``curve`` samples one activation from the registry (the function and its analytic
-derivative, with the spec's kink abscissae inserted into the sample so corners are drawn
-exactly); it needs only NumPy, so ``actcli.termplot`` draws the same curves in a terminal without
-matplotlib. ``figure``, ``gallery`` and ``save`` turn curves into matplotlib figures; matplotlib
-is imported inside them only (``actcli eval`` never pays for it) and figures are plain
-``matplotlib.figure.Figure`` objects, so no GUI backend is touched unless ``interactive=True``.
-
-Axis-wise functions (softmax, log_softmax, sparsemax, glu) map vectors to vectors, so a plot
-shows one coordinate of a 2-vector as the other stays fixed (see ``slice_of``):
-
-    softmax([x, 0])[0]      = sigmoid(x)
-    log_softmax([x, 0])[0]  = log_sigmoid(x)
-    sparsemax([x, 0])[0]    = clip((x + 1) / 2, 0, 1)
-    glu([1, x])[0]          = sigmoid(x)     (the gate b varies, the value a is 1)
-
-and the dashed curve is the slope of that curve, d/dx, from the spec's Jacobian-vector product
-(for glu this is dy/db, not the Jacobian diagonal dy/da that ``actcli.derivative`` returns).
-
-    >>> c = curve("relu6", xlim=(-1.0, 7.0), points=5)
-    >>> c.x.tolist()
-    [-1.0, 0.0, 1.0, 3.0, 5.0, 6.0, 7.0]
-    >>> c.dy.tolist()
-    [0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
-"""
+"""matplotlib figures of curves: the look, sizes and limits, axes for extreme values,
+legends, the gallery and the flavours figure. matplotlib is imported inside these functions
+only, so ``actcli eval`` never pays for it."""
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import os
 import sys
 import textwrap
 import warnings
-import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import actcli
+from actcli.errors import UsageError
+from actcli.termplot import printable
 
-from .errors import DataError, UsageError
-from .io import atomic_output
-from .registry import Spec
-from .termplot import printable
+from .sampling import (
+    PRIME,
+    Curve,
+    _base_name,
+    _finite,
+    changed_params,
+    check_range,
+    curve,
+    example_params,
+    staircase,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-# Dense enough that smooth curves look smooth at 300 dpi; kinks are added on top.
-DEFAULT_POINTS = 2001
 GALLERY_POINTS = 801
-FORMATS = ("png", "svg", "pdf", "eps")
 DEFAULT_SIZE = (6.4, 4.0)
 DEFAULT_DPI = 200
 GALLERY_DPI = 110
@@ -71,16 +50,6 @@ MAX_AREA = 64_000_000
 # (spans above ~4e307 fail with LinAlgError or "arange: cannot compute length"): an axis whose
 # values pass this is drawn in units of a power of ten, named in its label ("x (×1e308)").
 DRAWABLE = 1e300
-# A default range extends past the outermost kink by this fraction of its width.
-KINK_MARGIN = 0.15
-PRIME = "\u2032"  # the prime sign, f′
-
-# Required parameters have no default, but a gallery panel needs some value. Shown in the title.
-EXAMPLE_PARAMS: dict[str, dict[str, Any]] = {
-    "threshold": {"threshold": 1.0, "default_value": -1.0},
-}
-_FALLBACK_EXAMPLE = 1.0
-
 # The look of every figure; a --style given by the user is applied on top and wins.
 _BASE_RC: dict[str, Any] = {
     "axes.spines.top": False,
@@ -99,395 +68,6 @@ _BASE_RC: dict[str, Any] = {
     "ps.fonttype": 42,
     "svg.hashsalt": "actcli",  # reproducible SVG ids
 }
-# Deflate's run-length strategy for PNG: the same pixels, a file ~4% larger, and encoding a
-# 1280 x 800 plot (mostly flat colour) takes ~22 ms instead of ~30 ms of a ~0.55 s `plot` run.
-# No dates in SVG and PDF: the same plot gives the same bytes (with svg.hashsalt's fixed ids).
-_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
-    "png": {"pil_kwargs": {"compress_type": zlib.Z_RLE}},
-    "svg": {"metadata": {"Date": None}},
-    "pdf": {"metadata": {"CreationDate": None}},
-}
-
-
-# --- sampling (NumPy only) ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Slice:
-    """Which coordinate of a 2-vector an axis-wise plot varies, and which output it shows."""
-
-    base: tuple[float, float]
-    vary: int
-    out: int
-    kinks: tuple[float, ...] = ()  # where the slice has corners (the spec's kinks are per element)
-
-    def text(self, name: str) -> str:
-        cells = ["x" if i == self.vary else f"{v:g}" for i, v in enumerate(self.base)]
-        return f"{name}([{', '.join(cells)}])[{self.out}]"
-
-
-_DEFAULT_SLICE = Slice(base=(0.0, 0.0), vary=0, out=0)
-# glu([x, b]) = x * sigmoid(b) is a straight line in x; varying the gate shows the function.
-_SLICES = {
-    "glu": Slice(base=(1.0, 0.0), vary=1, out=0),
-    # sparsemax([x, 0]) = [clip((x + 1) / 2, 0, 1), ...]: the support changes at x = -1 and 1.
-    "sparsemax": Slice(base=(0.0, 0.0), vary=0, out=0, kinks=(-1.0, 1.0)),
-}
-
-
-def slice_of(spec: Spec) -> Slice | None:
-    """The 2-vector slice plotted for an axis-wise spec; None for an elementwise one."""
-    if not spec.axiswise:
-        return None
-    # A framework's flavour (torch.glu) is sliced like the function it is a version of.
-    return _SLICES.get(spec.name.rpartition(".")[2], _DEFAULT_SLICE)
-
-
-@dataclass(frozen=True)
-class Curve:
-    """One activation sampled on a grid: ``y = f(x)``, ``dy = f'(x)`` as the core computes them.
-
-    ``x`` is sorted, holds every kink inside the range, and has no NaN; ``line`` adds the breaks
-    that keep a plotted line from drawing a vertical stroke across a jump.
-    """
-
-    spec: Spec
-    params: dict[str, Any]
-    label: str
-    x: np.ndarray
-    y: np.ndarray
-    dy: np.ndarray
-    kinks: tuple[float, ...]
-    breaks: Mapping[str, tuple[tuple[int, float], ...]]  # (insert position, kink) per line
-
-    @property
-    def prime_label(self) -> str:
-        return prime_label(self.spec, self.params)
-
-    def line(self, which: str = "y") -> tuple[np.ndarray, np.ndarray]:
-        """(x, values) for ``which`` in ("y", "dy"), with a NaN at each jump.
-
-        A jump gets an extra point: the kink's x repeated with a NaN value, so the x column stays
-        sorted and finite and the other points are exactly ``x`` and ``f(x)``.
-        """
-        values = getattr(self, which)
-        breaks = self.breaks.get(which, ())
-        if not breaks:
-            return self.x, values
-        where, at = zip(*breaks, strict=True)
-        return np.insert(self.x, where, at), np.insert(values, where, np.nan)
-
-
-def check_range(name: str, lim: Sequence[float] | None) -> tuple[float, float] | None:
-    """Checks an axis range (``xlim``/``ylim``): two finite numbers, low < high."""
-    if lim is None:
-        return None
-    if len(lim) != 2:
-        raise UsageError(f"{name} needs two numbers (low high), got {len(lim)}")
-    lo, hi = (float(v) for v in lim)
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise UsageError(f"{name} must be finite, got {lo:g} {hi:g}")
-    if lo == hi:
-        raise UsageError(f"{name} needs low < high, got {lo:g} {hi:g}")
-    if lo > hi:
-        raise UsageError(f"{name} must go from low to high, got {lo:g} {hi:g} (try {hi:g} {lo:g})")
-    return lo, hi
-
-
-def _check_points(points: int) -> int:
-    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 2:
-        raise UsageError(f"points must be an integer >= 2, got {points!r}")
-    return int(points)
-
-
-def grid(lo: float, hi: float, points: int) -> np.ndarray:
-    """``points`` evenly spaced values from ``lo`` to ``hi`` (both exact), also when ``hi - lo``
-    overflows (``--xlim -1.7e308 1.7e308``: NumPy's linspace gave NaN and inf there)."""
-    if max(abs(lo), abs(hi)) < 2.0**1020:
-        x = np.linspace(lo, hi, points)
-    else:  # halves: neither hi - lo nor start + i * step can overflow on the way
-        x = 2.0 * np.linspace(lo / 2, hi / 2, points)
-    x[0], x[-1] = lo, hi
-    return x
-
-
-def _finite(v: float) -> float:
-    return v if math.isfinite(v) else math.copysign(sys.float_info.max, v)
-
-
-def _kinks_of(spec: Spec, bound: Mapping[str, Any]) -> tuple[float, ...]:
-    cut = slice_of(spec)
-    return tuple(float(k) for k in (cut.kinks if cut else spec.kinks(bound)))
-
-
-def default_xlim(spec: Spec, params: Mapping[str, Any] | None = None) -> tuple[float, float]:
-    """The spec's plot range, widened so that every kink of these parameters (a threshold, a
-    cap) sits inside with a margin: relu with max_value=6 is drawn to 7.5, not to 4."""
-    lo, hi = spec.plot_xlim
-    kinks = [k for k in _kinks_of(spec, _plot_params(spec, params)) if math.isfinite(k)]
-    if not kinks:
-        return lo, hi
-    k_lo, k_hi = min(kinks), max(kinks)
-    # Halves first: the width of a range reaching past +-9e307 overflows.
-    margin = 2 * KINK_MARGIN * (max(hi, k_hi) / 2 - min(lo, k_lo) / 2)
-    if k_lo - margin < lo:
-        lo = _finite(k_lo - margin)
-    if k_hi + margin > hi:
-        hi = _finite(k_hi + margin)
-    return lo, hi
-
-
-def changed_params(spec: Spec, params: Mapping[str, Any]) -> list[str]:
-    """``["alpha=0.5"]``: the parameters that differ from their defaults, in spec order."""
-    return spec.changed_params(params)
-
-
-def _base_name(spec: Spec) -> str:
-    cut = slice_of(spec)
-    return cut.text(spec.name) if cut else spec.name
-
-
-# Same form as the column headers of ``actcli eval`` (``elu(alpha=0.5)``), with a real prime.
-def label(spec: Spec, params: Mapping[str, Any]) -> str:
-    """``elu(alpha=0.5)``: the name and every non-default parameter."""
-    changed = changed_params(spec, params)
-    return _base_name(spec) + (f"({', '.join(changed)})" if changed else "")
-
-
-def prime_label(spec: Spec, params: Mapping[str, Any]) -> str:
-    """``elu′(alpha=0.5)``; ``d/dx softmax([x, 0])[0]`` for a slice of an axis-wise function."""
-    changed = changed_params(spec, params)
-    base = f"d/dx {_base_name(spec)}" if spec.axiswise else spec.name + PRIME
-    return base + (f"({', '.join(changed)})" if changed else "")
-
-
-def _plot_params(spec: Spec, params: Mapping[str, Any] | None) -> dict[str, Any]:
-    bound = spec.bind(params)
-    # PyTorch's flavours call the axis dim; its default None means the last axis here.
-    axis_name = next((p.name for p in spec.params if "axis" in (p.name, *p.old_names)), None)
-    if spec.axiswise and axis_name in bound:
-        axis = bound.pop(axis_name)
-        if axis not in (-1, None):
-            raise UsageError(
-                f"{spec.name}: a plot varies one coordinate of a 2-vector "
-                f"({_base_name(spec)}), so {axis_name} does not apply, got {axis_name}={axis}"
-            )
-    return bound
-
-
-def _evaluate(
-    spec: Spec, params: Mapping[str, Any], x: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(f(x), f'(x)) through the public API, so a plot shows exactly what ``eval`` prints."""
-    cut = slice_of(spec)
-    if cut is None:
-        y = actcli.get(spec.name)(x, **params)
-        dy = actcli.derivative(spec.name)(x, **params)
-        return np.asarray(y, dtype=np.float64), np.asarray(dy, dtype=np.float64)
-    vectors = np.empty((x.size, 2))
-    vectors[:] = cut.base
-    vectors[:, cut.vary] = x
-    direction = np.zeros_like(vectors)
-    direction[:, cut.vary] = 1.0
-    y = actcli.get(spec.name)(vectors, axis=-1, **params)[:, cut.out]
-    if spec.jvp is not None:
-        dy = actcli.jvp(spec.name)(vectors, direction, axis=-1, **params)[:, cut.out]
-    else:
-        dy = actcli.jacobian(spec.name)(vectors, axis=-1, **params)[:, cut.out, cut.vary]
-    return np.asarray(y, dtype=np.float64), np.asarray(dy, dtype=np.float64)
-
-
-def _jumps(
-    x: np.ndarray, kinks: Sequence[float], left: np.ndarray, at: np.ndarray, right: np.ndarray
-) -> tuple[tuple[int, float], ...]:
-    """(position for ``np.insert``, kink) of each break around a kink where the values jump."""
-    where = []
-    # Python floats: no overflow warning when a jump is wider than the largest float.
-    left, at, right = left.tolist(), at.tolist(), right.tolist()
-    for k, vl, vk, vr in zip(kinks, left, at, right, strict=True):
-        i = int(np.searchsorted(x, k))
-        # One ulp away a continuous curve moves by ~1e-16 * slope; a jump by far more.
-        tol = 1e-7 * (1.0 + abs(vk))
-        if i > 0 and abs(vk - vl) > tol:
-            where.append((i, k))
-        if i < x.size - 1 and abs(vr - vk) > tol:
-            where.append((i + 1, k))
-    return tuple(where)
-
-
-def curve(
-    activation: str | Spec,
-    params: Mapping[str, Any] | None = None,
-    *,
-    xlim: Sequence[float] | None = None,
-    points: int = DEFAULT_POINTS,
-    label_text: str | None = None,
-) -> Curve:
-    """Samples an activation and its derivative on ``points`` evenly spaced x plus its kinks.
-
-    Args:
-        activation: a name or alias (any case) or a Spec.
-        params: parameter values (CLI text accepted, as in ``Spec.bind``); defaults fill the rest.
-        xlim: (low, high); defaults to ``default_xlim`` (the spec's ``plot_xlim``, widened to
-            show every kink of these parameters).
-        points: grid points; the kinks inside the range are added (so ``x`` may be longer).
-        label_text: legend text; defaults to ``label(spec, params)``.
-
-    Returns:
-        A Curve whose ``x`` contains each kink of ``spec.kinks(params)`` within the range.
-
-    Raises:
-        UsageError: unknown name, bad parameter, bad range or point count.
-    """
-    spec = activation if isinstance(activation, Spec) else actcli.spec(activation)
-    bound = _plot_params(spec, params)
-    lo, hi = check_range("xlim", xlim) or default_xlim(spec, bound)
-    points = _check_points(points)
-    kinks = tuple(sorted({k for k in _kinks_of(spec, bound) if lo <= k <= hi}))
-    x = np.unique(np.concatenate([grid(lo, hi, points), np.array(kinks, dtype=float)]))
-    y, dy = _evaluate(spec, bound, x)
-    breaks: dict[str, tuple[tuple[int, float], ...]] = {}
-    if kinks:
-        k = np.array(kinks)
-        probe = np.concatenate([np.nextafter(k, -np.inf), k, np.nextafter(k, np.inf)])
-        py, pdy = _evaluate(spec, bound, probe)
-        n = k.size
-        breaks["y"] = _jumps(x, kinks, py[:n], py[n : 2 * n], py[2 * n :])
-        breaks["dy"] = _jumps(x, kinks, pdy[:n], pdy[n : 2 * n], pdy[2 * n :])
-    text = label_text if label_text is not None else label(spec, bound)
-    return Curve(spec, bound, text, x, y, dy, kinks, breaks)
-
-
-def curves(
-    items: Sequence[tuple[str | Spec, Mapping[str, Any] | None]],
-    *,
-    xlim: Sequence[float] | None = None,
-    points: int = DEFAULT_POINTS,
-) -> list[Curve]:
-    """Samples several activations on one common range (the union of their ``default_xlim``).
-
-    Labels that would be equal (the same activation given twice with the same parameters) get
-    ``#2``, ``#3`` so the legend still tells them apart.
-    """
-    if not items:
-        raise UsageError("no activation to plot (give a name, or --all)")
-    specs = [s if isinstance(s, Spec) else actcli.spec(s) for s, _ in items]
-    xlim = check_range("xlim", xlim)
-    if xlim is None:
-        ranges = [default_xlim(s, p) for s, (_, p) in zip(specs, items, strict=True)]
-        xlim = (min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
-    out = [curve(s, p, xlim=xlim, points=points) for s, (_, p) in zip(specs, items, strict=True)]
-    seen: dict[str, int] = {}
-    result = []
-    for c in out:
-        seen[c.label] = seen.get(c.label, 0) + 1
-        if seen[c.label] > 1:
-            c = dataclasses.replace(c, label=f"{c.label} #{seen[c.label]}")
-        result.append(c)
-    return result
-
-
-def staircase(c: Curve, dtype: str) -> tuple[np.ndarray, np.ndarray]:
-    """(x, f(x)) as a ``dtype`` implementation gives them: x rounded to the format, f computed in
-    it (rounded once), on a grid dense enough to show every step; as float64 for plotting."""
-    from . import dtypes  # lazy: bfloat16 and float8 import ml_dtypes
-
-    fmt = dtypes.format_named(dtype)
-    lo, hi = float(c.x[0]), float(c.x[-1])
-    x = np.unique(np.concatenate([np.linspace(lo, hi, 20 * DEFAULT_POINTS), c.x]))
-    xq = dtypes.cast(x, fmt)
-    if slice_of(c.spec) is None:
-        y = actcli.get(c.spec.name)(xq, **c.params)
-    else:
-        y = dtypes.cast(_evaluate(c.spec, c.params, dtypes.to_float64(xq))[0], fmt)
-    return x, dtypes.to_float64(y)
-
-
-def example_params(spec: Spec) -> dict[str, Any]:
-    """Values for the required parameters of ``spec`` (gallery panels need some)."""
-    chosen = EXAMPLE_PARAMS.get(spec.name, {})
-    return {p.name: chosen.get(p.name, _FALLBACK_EXAMPLE) for p in spec.params if p.required}
-
-
-# --- files -------------------------------------------------------------------------------------
-
-
-# Longer default names are cut and given a hash: well inside NAME_MAX (255 bytes) with the
-# temporary file's affixes.
-_NAME_LIMIT = 120
-
-
-def file_stem(name: str, changed: Sequence[str] = ()) -> str:
-    """``elu-alpha=0.5``: an activation and its non-default parameters, for a file name."""
-    return "-".join([name, *changed])
-
-
-def default_file_name(stems: Sequence[str], suffix: str = ".png") -> str:
-    """A safe file name from ``file_stem`` parts: ``elu-alpha=0.5_gelu.png``.
-
-    Letters, digits and ``. _ = + , -`` are kept, anything else becomes ``_``; the name never
-    starts with ``.`` or ``-`` (a hidden file, an option), and a long one is cut and ends in a
-    hash of the whole, so two different plots still get two different files.
-    """
-    stem = "_".join(dict.fromkeys(stems)) or "plot"
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._=+,-") else "_" for ch in stem)
-    safe = safe.lstrip(".-") or "plot"
-    if len(safe) > _NAME_LIMIT:
-        import hashlib  # lazy: only for long names
-
-        digest = hashlib.sha1(stem.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-        safe = safe[: _NAME_LIMIT - 11] + "-" + digest
-    return safe + suffix
-
-
-def output_format(path: str | os.PathLike[str]) -> str:
-    """The format named by a file's extension; UsageError for anything but FORMATS."""
-    suffix = Path(path).suffix.lower().lstrip(".")
-    shown = ", ".join("." + f for f in FORMATS)
-    if not suffix:
-        raise UsageError(f"cannot tell the format of '{path}': give it an extension ({shown})")
-    if suffix not in FORMATS:
-        raise UsageError(f"unknown image format '.{suffix}' in '{path}' (use {shown})")
-    return suffix
-
-
-def check_output(path: str | os.PathLike[str]) -> str:
-    """Checks, before anything is computed, that ``path`` can be written; returns its format.
-
-    Same rules and exit codes as ``actcli.io.atomic_output``, which does the writing: a missing
-    folder or a folder given as the file is a usage error, an unwritable folder a data error.
-    """
-    fmt = output_format(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise UsageError(f"cannot write {path}: it is a folder")
-    if not os.path.isdir(folder):
-        raise UsageError(f"cannot write {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise DataError(f"cannot write {path}: folder {folder} is not writable")
-    return fmt
-
-
-def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float | None = None) -> Path:
-    """Writes ``fig`` to ``path`` atomically (``actcli.io.atomic_output``: a temp file in the same
-    folder, then os.replace), in the format its extension names (FORMATS).
-
-    A reader never sees a half-written image, and a failed write leaves an existing file as it was.
-
-    Raises:
-        UsageError: unknown extension, missing folder. DataError: the write failed.
-    """
-    fmt = check_output(path)
-    # The writers read rcParams when they write (pdf.fonttype, svg.hashsalt, a style's
-    # savefig.*), so the figure's look is active again here, not only while it was built.
-    with _Look(getattr(fig, "_actcli_style", None)):
-        with atomic_output(os.fspath(path), binary=True) as stream:
-            options = _SAVE_OPTIONS.get(fmt, {})
-            fig.savefig(stream, format=fmt, dpi=dpi if dpi is not None else "figure", **options)
-    return Path(path)
-
-
-# --- figures (matplotlib, imported here only) ---------------------------------------------------
 
 
 def has_display() -> bool:
